@@ -1,0 +1,245 @@
+"""The game master of one episode: the state machine every game builds on.
+
+A game subclasses :class:`Episode` and fills in four hooks:
+
+``start()``
+    send the opening instructions (``self.tell``) and name the first role to move (``self.expect``);
+``parse(role, text)``
+    turn a reply into a move, or raise :class:`FormatError`;
+``apply(role, move)``
+    check the move against the rules (raise :class:`RuleError`), update the state, send feedback, name the
+    next role or ``self.finish(...)``; return the mover's reward for the move;
+``teacher_move(role)``
+    the programmatic teacher's reply when it plays ``role`` (it goes through ``parse``/``apply`` like any
+    other reply, so transcripts look the same whoever plays).
+
+Everything else lives here, once: per-role chat histories, typed feedback, the bounded repair loop after
+format and rule errors, the move limit, sanitising hostile text, and the episode record. Nothing a player
+writes can raise out of :meth:`Episode.act`; at worst the episode ends ``aborted`` with a reason.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .records import FEEDBACK_KINDS, EpisodeRecord, Instance, Turn
+
+if TYPE_CHECKING:
+    from .game import Game
+
+#: Role assignment value meaning "the game's programmatic teacher plays this role".
+TEACHER = "teacher"
+#: Role assignment value for the learner.
+LEARNER = "learner"
+#: Longest reply kept, in characters. Longer replies are cut (the record keeps the original length).
+MAX_REPLY_CHARS = 8000
+
+
+class MoveError(Exception):
+    """A reply that cannot be accepted. The message is sent to the player as a correction."""
+
+    kind = "move"
+
+
+class FormatError(MoveError):
+    """The reply does not follow the required format (cannot be parsed into a move)."""
+
+    kind = "format"
+
+
+class RuleError(MoveError):
+    """The reply parses, but the move breaks a rule of the game."""
+
+    kind = "rule"
+
+
+@dataclass(frozen=True)
+class PendingTurn:
+    """A role that must reply now, and the conversation it sees (chat messages, oldest first)."""
+
+    role: str
+    messages: tuple[dict[str, str], ...]
+
+
+def sanitize(text: object) -> tuple[str, int | None]:
+    """Make any reply safe to store and parse: a ``str`` of valid Unicode, at most ``MAX_REPLY_CHARS`` long.
+
+    Returns the clean text and, when it had to be cut, the original length.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # Lone surrogates cannot be encoded as UTF-8 and would break every writer downstream.
+    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    text = text.replace("\x00", "")
+    if len(text) > MAX_REPLY_CHARS:
+        return text[:MAX_REPLY_CHARS], len(text)
+    return text, None
+
+
+class Episode(ABC):
+    """One episode of a game between named roles. See the module docstring for the hooks."""
+
+    #: Repair attempts granted after a format error / a rule error before the episode is aborted.
+    max_format_repairs: int = 2
+    max_rule_repairs: int = 2
+    #: Rewards for a move that fails to parse / breaks a rule.
+    format_penalty: float = -1.0
+    rule_penalty: float = -0.5
+
+    def __init__(self, game: Game, instance: Instance, learner_role: str, roles: dict[str, str]) -> None:
+        unknown = set(roles) ^ set(game.roles)
+        if unknown:
+            raise ValueError(f"{game.versioned_id}: roles must be exactly {game.roles}, got {sorted(roles)}")
+        self.game = game
+        self.instance = instance
+        self.params: dict[str, Any] = instance.params
+        self.learner_role = learner_role
+        self.roles = dict(roles)
+        # The teacher's own randomness: seeded by the instance, never the global RNG.
+        self.rng = random.Random(instance.seed)
+        self._turns: list[Turn] = []
+        self._histories: dict[str, list[dict[str, str]]] = {r: [] for r in game.roles}
+        self._current: str | None = None
+        self._outcome: str | None = None
+        self._reason = ""
+        self._repairs = 0
+        self._moves = 0
+        self.start()
+        self._advance()
+
+    # ----------------------------------------------------------------- hooks
+    @abstractmethod
+    def start(self) -> None:
+        """Send the opening messages and ``expect`` the first role."""
+
+    @abstractmethod
+    def parse(self, role: str, text: str) -> Any:
+        """Parse a reply of ``role`` into a move; raise :class:`FormatError` if it cannot be parsed."""
+
+    @abstractmethod
+    def apply(self, role: str, move: Any) -> float:
+        """Apply a parsed move (raise :class:`RuleError` if illegal) and return the mover's reward."""
+
+    @abstractmethod
+    def teacher_move(self, role: str) -> str:
+        """The programmatic teacher's reply for ``role`` in the current state."""
+
+    # ------------------------------------------------------- helpers for games
+    def tell(self, role: str, text: str, kind: str, *, speaker: str = "game") -> None:
+        """Send a typed message to ``role``. Consecutive messages merge into one chat message."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"unknown feedback kind {kind!r}; expected one of {FEEDBACK_KINDS}")
+        self._turns.append(Turn(index=len(self._turns), speaker=speaker, to=role, kind=kind, text=text))
+        history = self._histories[role]
+        if history and history[-1]["role"] == "user":
+            history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + text}
+        else:
+            history.append({"role": "user", "content": text})
+
+    def expect(self, role: str) -> None:
+        """Name the role that moves next."""
+        if role not in self._histories:
+            raise ValueError(f"unknown role {role!r}")
+        self._current = role
+
+    def finish(self, outcome: str, reason: str = "") -> None:
+        """End the episode with ``success``, ``lose`` or ``aborted``."""
+        if self._outcome is None:
+            self._outcome = outcome
+            self._reason = reason
+            self._current = None
+
+    def is_teacher(self, role: str) -> bool:
+        return self.roles.get(role) == TEACHER
+
+    @property
+    def moves(self) -> int:
+        """Moves made so far (valid or not), by every role."""
+        return self._moves
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        return tuple(self._turns)
+
+    # ---------------------------------------------------------- driver API
+    @property
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    @property
+    def outcome(self) -> str | None:
+        return self._outcome
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def pending(self) -> PendingTurn | None:
+        """The externally played role that must reply now, or ``None`` when the episode is over."""
+        if self.done or self._current is None:
+            return None
+        return PendingTurn(self._current, tuple(dict(m) for m in self._histories[self._current]))
+
+    def act(self, text: object, *, tokens: dict[str, int] | None = None) -> None:
+        """Feed the reply of the pending role, then let teacher-played roles move until someone else is due."""
+        if self.done or self._current is None:
+            raise RuntimeError("act() called on a finished episode")
+        self._act(self._current, text, tokens)
+        self._advance()
+
+    def abort(self, reason: str) -> None:
+        """End the episode as aborted from outside (context overflow, backend failure, ...)."""
+        self.finish("aborted", reason)
+
+    def record(self, *, manifest_id: str = "", timing: dict[str, float] | None = None) -> EpisodeRecord:
+        """The episode record, scored by the game's one scorer. Only valid once the episode is done."""
+        if not self.done:
+            raise RuntimeError("record() called before the episode ended")
+        draft = EpisodeRecord(
+            game=self.game.versioned_id, instance_id=self.instance.id, split=self.instance.split,
+            seed=self.instance.seed, experiment=self.instance.experiment, roles=dict(self.roles),
+            learner_role=self.learner_role, instance=self.instance.to_dict(), turns=tuple(self._turns),
+            outcome=self._outcome or "aborted", reason=self._reason, scores={}, manifest_id=manifest_id,
+            timing=dict(timing or {}),
+        )
+        return replace(draft, scores=self.game.score(draft))
+
+    # ------------------------------------------------------------ internals
+    def _act(self, role: str, raw: object, tokens: dict[str, int] | None) -> None:
+        text, original_len = sanitize(raw)
+        self._moves += 1
+        index = len(self._turns)
+        self._turns.append(Turn(index=index, speaker=role, to="game", kind="move", text=text,
+                                tokens=tokens, truncated_from=original_len))
+        self._histories[role].append({"role": "assistant", "content": text})
+        try:
+            move = self.parse(role, text)
+            reward = float(self.apply(role, move))
+        except MoveError as err:
+            self._on_error(role, index, err)
+        else:
+            self._repairs = 0
+            self._turns[index] = replace(self._turns[index], parse={"ok": True}, reward=reward)
+        if not self.done and self._moves >= self.game.max_moves:
+            self.finish("lose", f"move limit ({self.game.max_moves}) reached")
+
+    def _on_error(self, role: str, index: int, err: MoveError) -> None:
+        penalty = self.format_penalty if err.kind == "format" else self.rule_penalty
+        limit = self.max_format_repairs if err.kind == "format" else self.max_rule_repairs
+        self._turns[index] = replace(self._turns[index], parse={"ok": False, "error": err.kind, "message": str(err)},
+                                     reward=penalty)
+        if self._repairs >= limit:
+            self.tell(role, f"{err} The game ends here: too many invalid moves.", "correction")
+            self.finish("aborted", f"{err.kind} error after {limit} repair attempt(s): {err}")
+            return
+        self._repairs += 1
+        self.tell(role, str(err), "correction")
+        self._current = role
+
+    def _advance(self) -> None:
+        while not self.done and self._current is not None and self.is_teacher(self._current):
+            role = self._current
+            self._act(role, self.teacher_move(role), None)
