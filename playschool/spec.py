@@ -1,0 +1,93 @@
+"""Model spec strings: one short string names any player on the command line and in manifests.
+
+=============================  =====================================================================
+``hf:PATH`` / ``hf:ID@REV``    a transformers causal LM from a local folder or the Hub (``[hf]`` extra)
+``openai:MODEL@URL``           any OpenAI-compatible chat server (vLLM, TGI, llama.cpp, ...)
+``scripted:FILE``              replies from a JSON list or a text file (one per line), cycled
+``agent:MODULE:ATTR``          a player written in Python (a backend, a factory or a function)
+``human``                      you, at the terminal
+``tiny``                       the embedded default: a tiny seeded transformers model built on first use
+=============================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backends.base import AsyncBackend, Backend
+
+KINDS = ("hf", "openai", "scripted", "agent", "human", "tiny")
+
+
+class SpecError(ValueError):
+    """A model spec string that cannot be understood."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str
+    target: str = ""
+    revision: str | None = None
+    url: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind in ("human", "tiny"):
+            return self.kind
+        if self.kind == "openai":
+            return f"openai:{self.target}@{self.url}"
+        rev = f"@{self.revision}" if self.revision else ""
+        return f"{self.kind}:{self.target}{rev}"
+
+
+def parse_spec(spec: str) -> ModelSpec:
+    """Parse a spec string; raises :class:`SpecError` with the accepted forms on anything else."""
+    spec = spec.strip()
+    if spec in ("human", "tiny"):
+        return ModelSpec(spec)
+    kind, sep, rest = spec.partition(":")
+    if not sep or kind not in KINDS or not rest:
+        raise SpecError(f"cannot read model spec {spec!r}; use one of: hf:PATH[@REVISION], openai:MODEL@URL, "
+                        "scripted:FILE, agent:MODULE:ATTR, human, tiny")
+    if kind == "openai":
+        model, at, url = rest.partition("@")
+        if not at or not model or not url.startswith(("http://", "https://")):
+            raise SpecError(f"an OpenAI-compatible spec is openai:MODEL@http(s)://HOST[:PORT]/v1, got {spec!r}")
+        return ModelSpec("openai", model, url=url.rstrip("/"))
+    if kind == "hf":
+        target, at, rev = rest.rpartition("@")
+        # Only a suffix without a slash is a revision: "org/model@main", not "/path/with@sign/model".
+        if at and target and "/" not in rev:
+            return ModelSpec("hf", target, revision=rev)
+        return ModelSpec("hf", rest)
+    return ModelSpec(kind, rest)
+
+
+def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "auto",
+                concurrency: int = 16, timeout: float = 120.0) -> Backend | AsyncBackend:
+    """Build the backend a spec names. Heavy libraries are imported only for the kinds that need them."""
+    s = parse_spec(spec) if isinstance(spec, str) else spec
+    if s.kind in ("hf", "tiny"):
+        try:
+            from .backends.hf import HFBackend
+        except ImportError as exc:
+            raise SpecError(f"{s} needs transformers and torch: pip install 'playschool[hf]' ({exc})") from exc
+        if s.kind == "tiny":
+            from .tiny import default_model_path
+
+            return HFBackend(default_model_path(), device=device, max_batch_size=batch_size)
+        return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size)
+    if s.kind == "openai":
+        from .backends.openai import OpenAIBackend
+
+        return OpenAIBackend(s.target, s.url or "", max_concurrency=concurrency, timeout=timeout)
+    if s.kind == "scripted":
+        from .players import ScriptedPlayer
+
+        return ScriptedPlayer.from_file(s.target)
+    if s.kind == "agent":
+        from .players import load_agent
+
+        return load_agent(s.target)
+    from .players import HumanPlayer
+
+    return HumanPlayer()

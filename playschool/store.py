@@ -1,0 +1,149 @@
+"""The run folder's episode records: append-only JSONL, durable, resumable, single-writer.
+
+Guarantees, each tested:
+
+* every record is written as one line and flushed as soon as its episode ends, so killing the process loses
+  nothing that finished; the file is ``fsync``'d at least every ``fsync_interval`` seconds and on close, so
+  even a machine crash loses at most that window;
+* a line cut short by a kill (no trailing newline) is cut off on reopening and its episode is played again;
+  a malformed line anywhere else is an error that names the line, never silently dropped;
+* one writer at a time: a second run on the same folder fails at once with a clear message (``flock``);
+* a key already present is never written again, so a resumed run never duplicates an episode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from playschool.games import EpisodeRecord, RecordError
+
+RECORDS_FILE = "records.jsonl"
+LOCK_FILE = ".lock"
+
+
+class RunLockedError(RuntimeError):
+    """Another process is writing to the same run folder."""
+
+
+def iter_records(path: str | Path, *, allow_partial_tail: bool = True) -> Iterator[EpisodeRecord]:
+    """Read the records of a JSONL file (or of ``records.jsonl`` in a run folder), in file order.
+
+    Raises :class:`RecordError` naming the file and line for anything malformed.
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / RECORDS_FILE
+    if not p.is_file():
+        raise FileNotFoundError(f"no episode records at {p}")
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.endswith(b"\n"):
+                if allow_partial_tail:
+                    return  # cut short by a killed writer: that episode did not finish
+                raise RecordError(f"{p}:{lineno}: incomplete last line")
+            if not raw.strip():
+                continue
+            try:
+                yield EpisodeRecord.from_json(raw.decode("utf-8"))
+            except (RecordError, UnicodeDecodeError) as exc:
+                raise RecordError(f"{p}:{lineno}: {exc}") from exc
+
+
+class RecordStore:
+    """Appends episode records to ``<run>/records.jsonl`` under an exclusive lock. Use as a context manager."""
+
+    def __init__(self, run_dir: str | Path, *, fsync_interval: float = 1.0) -> None:
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / RECORDS_FILE
+        self.fsync_interval = fsync_interval
+        self._keys: set[str] = set()
+        self._lock_fh = None
+        self._fh = None
+        self._last_sync = 0.0
+        self._dirty = False
+
+    # ----------------------------------------------------------- lifecycle
+    def open(self) -> RecordStore:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = open(self.run_dir / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_fh.close()
+            self._lock_fh = None
+            msg = f"another run is writing to {self.run_dir}; wait for it to finish or use another --out"
+            raise RunLockedError(msg) from None
+        if self.path.exists():
+            self._recover()
+        self._fh = open(self.path, "ab")
+        self._last_sync = time.monotonic()
+        return self
+
+    def _recover(self) -> None:
+        """Load the keys already written; cut off a partial last line left by a killed run."""
+        for rec in iter_records(self.path):
+            if rec.key in self._keys:
+                raise RecordError(f"{self.path}: episode {rec.key} appears twice; the file was edited or merged "
+                                  "by hand. Keep one copy of each episode and try again.")
+            self._keys.add(rec.key)
+        with self.path.open("rb") as fh:
+            data = fh.read()
+        good_end = data.rfind(b"\n") + 1
+        if good_end < len(data):
+            with self.path.open("r+b") as fh:
+                fh.truncate(good_end)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._sync()
+            self._fh.close()
+            self._fh = None
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def __enter__(self) -> RecordStore:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- data
+    @property
+    def keys(self) -> frozenset[str]:
+        """Keys of the episodes already recorded (including those from before a resume)."""
+        return frozenset(self._keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def append(self, record: EpisodeRecord) -> None:
+        if self._fh is None:
+            raise RuntimeError("RecordStore is not open")
+        if record.key in self._keys:
+            raise RecordError(f"episode {record.key} is already recorded in {self.path}")
+        self._fh.write(record.to_json().encode("ascii") + b"\n")
+        # Flush to the OS now: a killed process then loses nothing that finished.
+        self._fh.flush()
+        self._keys.add(record.key)
+        self._dirty = True
+        if time.monotonic() - self._last_sync >= self.fsync_interval:
+            self._sync()
+
+    def _sync(self) -> None:
+        if self._fh is not None and self._dirty:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fh.fileno())
+            self._dirty = False
+        self._last_sync = time.monotonic()
