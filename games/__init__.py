@@ -18,13 +18,22 @@ from .records import (
     Turn,
     episode_key,
 )
-from .registry import ENTRY_POINT_GROUP, GameInfo, UnknownGameError, game_names, list_games, load_game
+from .registry import (
+    ENTRY_POINT_GROUP,
+    GameInfo,
+    UnknownGameError,
+    game_names,
+    list_games,
+    load_game,
+    register,
+    unregister,
+)
 from .seeding import split_of, stable_seed
 
 __all__ = [
     "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "LEARNER", "OUTCOMES", "SPLITS", "TEACHER",
     "CheckResult", "Episode", "EpisodeRecord", "FormatError", "Game", "GameCheckError", "GameInfo", "Instance",
     "MoveError", "PendingTurn", "RecordError", "RuleError", "Turn", "UnknownGameError",
-    "check_game", "episode_key", "game_names", "hostile_replies", "list_games", "load_game", "sanitize",
-    "split_of", "stable_seed",
+    "check_game", "episode_key", "game_names", "hostile_replies", "list_games", "load_game", "register", "sanitize",
+    "split_of", "stable_seed", "unregister",
 ]

@@ -182,10 +182,10 @@ def check_hostile(game: Game, n: int = 1000) -> CheckResult:
                 continue
             roles = {r: (LEARNER if r == role else TEACHER) for r in game.roles}
 
-            def reply(_msgs: tuple[dict[str, str], ...]) -> object:
+            def reply(_msgs: tuple[dict[str, str], ...], source: Iterator[str] = replies) -> object:
                 nonlocal remaining
                 remaining -= 1
-                return next(replies, "")
+                return next(source, "")
 
             try:
                 rec = play(game.new_episode(inst, role, roles), {role: reply}).record()

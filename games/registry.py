@@ -6,18 +6,22 @@ A game pack is any installed distribution that declares an entry point in the gr
     mygame = "mypack.mygame:MyGame"
 
 Organisers keep held-out games closed this way: the pack is installed only where the evaluation runs.
+Without packaging, ``PLAYSCHOOL_GAMES="name=module:Class,..."`` adds games from importable modules (a folder
+of held-out games on ``PYTHONPATH``), and :func:`register` does the same from Python.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import entry_points
 
 from .game import Game
 
 ENTRY_POINT_GROUP = "playschool.games"
+ENV_VAR = "PLAYSCHOOL_GAMES"
 
 #: Built-in games: name -> "module:Class". Adding a game adds one line here.
 BUILTIN: dict[str, str] = {
@@ -59,18 +63,45 @@ def _load(target: str) -> type[Game]:
 def _targets() -> dict[str, tuple[str, str]]:
     """name -> (module:Class, source) for built-ins and installed game packs."""
     found = {name: (target, "builtin") for name, target in BUILTIN.items()}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in found:
-            raise RuntimeError(f"game pack {ep.value} registers {ep.name!r}, which is already a registered game")
-        found[ep.name] = (ep.value, ep.dist.name if ep.dist else "entry point")
+    extra = [(ep.name, ep.value, ep.dist.name if ep.dist else "entry point")
+             for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for item in filter(None, (s.strip() for s in os.environ.get(ENV_VAR, "").split(","))):
+        name, eq, target = item.partition("=")
+        if not eq or ":" not in target:
+            raise RuntimeError(f"{ENV_VAR} entries are name=module:Class, got {item!r}")
+        extra.append((name.strip(), target.strip(), ENV_VAR))
+    extra += [(name, target, "register()") for name, target in _REGISTERED.items()]
+    for name, target, source in extra:
+        if name in found:
+            raise RuntimeError(f"{source} registers {name!r} ({target}), which is already a registered game")
+        found[name] = (target, source)
     return found
+
+
+_REGISTERED: dict[str, str] = {}
+
+
+def register(name: str, target: str) -> None:
+    """Register a game class (``"module:Class"``) under ``name`` for this process."""
+    if ":" not in target:
+        raise ValueError(f"target must be 'module:Class', got {target!r}")
+    _REGISTERED[name] = target
+    _targets.cache_clear()
+    load_game.cache_clear()
+
+
+def unregister(name: str) -> None:
+    """Undo :func:`register` (tests use it to clean up)."""
+    _REGISTERED.pop(name, None)
+    _targets.cache_clear()
+    load_game.cache_clear()
 
 
 def game_names() -> list[str]:
     return sorted(_targets())
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_game(game_id: str) -> Game:
     """The game for ``taboo`` (current version) or ``taboo-v1`` (that exact version)."""
     name, _, version = game_id.partition("-v")
