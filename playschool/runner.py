@@ -25,7 +25,15 @@ from typing import Any
 
 from playschool.games import LEARNER, TEACHER, EpisodeRecord, Game, Instance, episode_key, load_game
 
-from .backends.base import BACKEND_ERROR, CONTEXT_OVERFLOW, AsyncBackend, Backend, Conversation, Decoding, Reply
+from .backends.base import (
+    BACKEND_ERROR,
+    CONTEXT_OVERFLOW,
+    AsyncBackend,
+    Backend,
+    Conversation,
+    Decoding,
+    Reply,
+)
 
 #: Role assignment values beyond LEARNER/TEACHER: a model-backed partner plays the non-learner roles.
 PARTNER = "partner"
@@ -218,14 +226,21 @@ class Runner:
                 t.add_done_callback(on_done)
 
         self._spawn = spawn
-        with bar:
-            spawn()
-            if tasks:
-                await finished.wait()
-            if crash:
-                for t in tasks:
-                    t.cancel()
-                raise crash[0]
+        try:
+            with bar:
+                spawn()
+                if tasks:
+                    await finished.wait()
+                if crash:
+                    for t in tasks:
+                        t.cancel()
+                    raise crash[0]
+        finally:
+            # HTTP clients belong to this event loop: close them before asyncio.run() closes the loop.
+            for backend in self.players.values():
+                aclose = getattr(backend, "aclose", None)
+                if aclose is not None and asyncio.iscoroutinefunction(aclose):
+                    await aclose()
 
     async def _reply(self, backend: Backend | AsyncBackend, conversation: Conversation) -> Reply:
         if getattr(backend, "inline", False):

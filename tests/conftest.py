@@ -1,0 +1,15 @@
+"""Shared pytest fixtures. Keep each fixture small and documented; expensive ones are session-scoped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama + BPE tokenizer with a chat template, built once per session (a few seconds, offline)."""
+    from playschool.tiny import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
