@@ -25,7 +25,7 @@ from .backends.base import Decoding
 from .spec import SpecError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # no hard wraps: paths and keys stay copyable
 
 
 class CLIError(Exception):
