@@ -107,6 +107,7 @@ class Episode(ABC):
         self._reason = ""
         self._repairs = 0
         self._moves = 0
+        self._notes: dict[str, Any] = {}
         self.start()
         self._advance()
 
@@ -138,6 +139,13 @@ class Episode(ABC):
             history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + text}
         else:
             history.append({"role": "user", "content": text})
+
+    def note(self, **fields: Any) -> None:
+        """Attach details to the move being applied (the parsed word, whether it was consistent, ...).
+
+        They land in the move's ``parse`` field of the record, where scorers and datasets can read them.
+        """
+        self._notes.update(fields)
 
     def expect(self, role: str) -> None:
         """Name the role that moves next."""
@@ -215,6 +223,7 @@ class Episode(ABC):
         self._turns.append(Turn(index=index, speaker=role, to="game", kind="move", text=text,
                                 tokens=tokens, truncated_from=original_len))
         self._histories[role].append({"role": "assistant", "content": text})
+        self._notes = {}
         try:
             move = self.parse(role, text)
             reward = float(self.apply(role, move))
@@ -222,7 +231,7 @@ class Episode(ABC):
             self._on_error(role, index, err)
         else:
             self._repairs = 0
-            self._turns[index] = replace(self._turns[index], parse={"ok": True}, reward=reward)
+            self._turns[index] = replace(self._turns[index], parse={**self._notes, "ok": True}, reward=reward)
         if not self.done and self._moves >= self.game.max_moves:
             self.finish("lose", f"move limit ({self.game.max_moves}) reached")
 

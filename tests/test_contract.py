@@ -219,3 +219,21 @@ def test_generation_is_seeded_and_splits_differ(game: HigherLower) -> None:
     assert {i.split for i in game.generate("train")} == {"train"}
     with pytest.raises(ValueError, match="unknown split"):
         game.generate("dev")
+
+
+def test_games_can_note_details_on_a_move(game: HigherLower) -> None:
+    from toygame import HigherLowerEpisode
+
+    class Noting(HigherLowerEpisode):
+        def apply(self, role, move):
+            self.note(value=move)
+            return super().apply(role, move)
+
+    class NotingGame(HigherLower):
+        def episode_class(self):
+            return Noting
+
+    ep = NotingGame().new_episode(_small(game, secret=7), "guesser")
+    ep.act("GUESS: 7")
+    move = next(t for t in ep.turns if t.kind == "move" and t.speaker == "guesser")
+    assert move.parse == {"value": 7, "ok": True}

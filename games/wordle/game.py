@@ -120,8 +120,10 @@ class WordleEpisode(Episode):
         self.phase = "propose" if self.with_critic else "final"
         self.proposal: str | None = None
         self.verdict: Verdict | None = None
-        # Targets still consistent with the feedback: the teacher solver's pool, narrowed after every guess.
-        self.candidates: list[str] = list(self.game.targets)
+        # Targets still consistent with the feedback: the teacher solver's pool. Narrowed lazily, only when
+        # the teacher guesses, so episodes where the learner guesses pay nothing for it.
+        self._candidates: list[str] = list(self.game.targets)
+        self._narrowed = 0
         fmt = {"max_guesses": self.max_guesses, "feedback_rules": prompts.FEEDBACK_RULES,
                "guess_format": prompts.GUESS_FORMAT}
         if self.with_critic:
@@ -177,7 +179,6 @@ class WordleEpisode(Episode):
         won = word == self.target
         reward = guess_reward(marks, word, self.history, won)
         self.history.append((word, marks))
-        self.candidates = [w for w in self.candidates if feedback(word, w) == marks]
         n = len(self.history)
         scored = prompts.SCORED.format(n=n, max_guesses=self.max_guesses, word=word.upper(),
                                        marks=format_feedback(word, marks))
@@ -224,6 +225,14 @@ class WordleEpisode(Episode):
                 return f"GUESS: {self._solver_word()}"
             return f"GUESS: {self.proposal}"
         return f"GUESS: {self._solver_word()}"
+
+    @property
+    def candidates(self) -> list[str]:
+        """Targets consistent with every scored guess so far."""
+        for guess, marks in self.history[self._narrowed:]:
+            self._candidates = [w for w in self._candidates if feedback(guess, w) == marks]
+        self._narrowed = len(self.history)
+        return self._candidates
 
     def _solver_word(self) -> str:
         if not self.history:

@@ -7,7 +7,6 @@ all share one definition of what a guess's feedback is and when a word is consis
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -76,17 +75,18 @@ def feedback(guess: str, target: str) -> tuple[Mark, ...]:
     """
     if len(guess) != len(target):
         raise ValueError(f"guess {guess!r} and target {target!r} differ in length")
+    # Hot path (the teacher and the scorer call it for every candidate): plain lists beat a Counter here.
     marks: list[Mark] = [ABSENT] * len(guess)
-    remaining: Counter[str] = Counter()
-    for i, (g, t) in enumerate(zip(guess, target)):
-        if g == t:
+    unmatched: list[str] = []
+    for i, t in enumerate(target):
+        if guess[i] == t:
             marks[i] = GREEN
         else:
-            remaining[t] += 1
+            unmatched.append(t)
     for i, g in enumerate(guess):
-        if marks[i] != GREEN and remaining[g] > 0:
+        if marks[i] != GREEN and g in unmatched:
             marks[i] = YELLOW
-            remaining[g] -= 1
+            unmatched.remove(g)
     return tuple(marks)
 
 
