@@ -57,9 +57,19 @@ def _decoding(args: argparse.Namespace) -> Decoding:
     return Decoding(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.seed)
 
 
+def _quiet_transformers() -> None:
+    """Our progress bar is the one that matters; silence transformers' load/save bars when it is in use."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+
+
 def _players(args: argparse.Namespace) -> tuple[dict, bool]:
     from .spec import load_player
 
+    _quiet_transformers()
     opts = {"batch_size": args.batch_size, "device": args.device, "concurrency": args.concurrency}
     players = {"learner": load_player(args.learner, **opts)}
     self_play = args.teacher == "self"

@@ -93,7 +93,7 @@ class HumanPlayer:
             fresh.append(msg["content"])
         for text in reversed(fresh):
             self._output(text)
-        lines = []
+        lines: list[str] = []
         try:
             while True:
                 line = self._input("> " if not lines else ". ")

@@ -249,13 +249,13 @@ class Runner:
         if hasattr(backend, "agenerate"):
             self._runnable -= 1
             try:
-                return await backend.agenerate(conversation, self.decoding)  # type: ignore[union-attr]
+                return await backend.agenerate(conversation, self.decoding)
             finally:
                 self._runnable += 1
                 self.summary.model_calls += 1
         queue = self._queues.get(id(backend))
         if queue is None:
-            queue = self._queues[id(backend)] = _BatchQueue(self, backend)  # type: ignore[arg-type]
+            queue = self._queues[id(backend)] = _BatchQueue(self, backend)
         self._runnable -= 1  # the queue's worker counts us back in when it delivers our reply
         return await queue.submit(conversation)
 

@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from playschool.games import EpisodeRecord, RecordError
 
@@ -62,22 +63,22 @@ class RecordStore:
         self.path = self.run_dir / RECORDS_FILE
         self.fsync_interval = fsync_interval
         self._keys: set[str] = set()
-        self._lock_fh = None
-        self._fh = None
+        self._lock_fh: IO[str] | None = None
+        self._fh: IO[bytes] | None = None
         self._last_sync = 0.0
         self._dirty = False
 
     # ----------------------------------------------------------- lifecycle
     def open(self) -> RecordStore:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = open(self.run_dir / LOCK_FILE, "a+")
+        lock_fh = open(self.run_dir / LOCK_FILE, "a+")
         try:
-            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._lock_fh.close()
-            self._lock_fh = None
+            lock_fh.close()
             msg = f"another run is writing to {self.run_dir}; wait for it to finish or use another --out"
             raise RunLockedError(msg) from None
+        self._lock_fh = lock_fh
         if self.path.exists():
             self._recover()
         self._fh = open(self.path, "ab")

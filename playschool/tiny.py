@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 #: Bump when anything below changes the built files, so stale caches are never reused.
 TINY_VERSION = "tiny-v1"
@@ -111,9 +112,9 @@ def build_tiny_model(
         num_attention_heads=heads,
         num_key_value_heads=heads,
         max_position_embeddings=max_position_embeddings,
-        bos_token_id=tokenizer.convert_tokens_to_ids(BOS),
-        eos_token_id=tokenizer.convert_tokens_to_ids(EOS),
-        pad_token_id=tokenizer.convert_tokens_to_ids(PAD),
+        bos_token_id=_token_id(tokenizer, BOS),
+        eos_token_id=_token_id(tokenizer, EOS),
+        pad_token_id=_token_id(tokenizer, PAD),
         tie_word_embeddings=False,  # a tied random model just repeats its last token
     )
     # fork_rng restores the global CPU RNG on exit, so callers' random streams are untouched.
@@ -124,6 +125,14 @@ def build_tiny_model(
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def _token_id(tokenizer: Any, token: str) -> int:
+    """The id of a single special token (``convert_tokens_to_ids`` is typed to also return lists)."""
+    token_id = tokenizer.convert_tokens_to_ids(token)
+    if not isinstance(token_id, int):
+        raise TypeError(f"{token!r} is not a single token")
+    return token_id
 
 
 def _train_tokenizer(vocab_corpus: Iterable[str] | None, vocab_size: int):  # -> tokenizers.Tokenizer

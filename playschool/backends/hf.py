@@ -57,7 +57,7 @@ class HFBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, **load_kwargs)
-        self.model.to(self.device).eval()
+        self.model.to(self.device).eval()  # type: ignore[arg-type]  # transformers' stub of .to is too narrow
 
         self.max_context: int | None = max_context or getattr(self.model.config, "max_position_embeddings", None)
         self.eos_ids = _eos_ids(self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id)
@@ -152,7 +152,7 @@ class HFBackend:
             stop = next((k for k, tok in enumerate(row) if tok in self.eos_ids), None)
             kept = row if stop is None else row[: stop + 1]
             replies.append(Reply(
-                text=self.tokenizer.decode(kept, skip_special_tokens=True),
+                text=str(self.tokenizer.decode(kept, skip_special_tokens=True)),
                 prompt_tokens=len(ids),
                 completion_tokens=len(kept),
                 meta={"finish_reason": "length" if stop is None else "stop"},
@@ -185,7 +185,7 @@ class _SeededSampler(LogitsProcessor):
             torch.multinomial(probs[r], 1, generator=g).squeeze(0) for r, g in enumerate(self.generators)
         ])
         forced = torch.full_like(scores, float("-inf"))
-        return forced.scatter(-1, picks.unsqueeze(-1), 0.0)
+        return forced.scatter(-1, picks.unsqueeze(-1), 0.0)  # type: ignore[return-value]
 
 
 def _eos_ids(config_eos: int | list[int] | None, tokenizer_eos: int | None) -> list[int]:
