@@ -103,15 +103,19 @@ DESCRIBER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "replies", "expected"), DESCRIBER_TABLE, ids=[r[0] for r in DESCRIBER_TABLE])
-def test_learner_describer(fake_game: Taboo, name: str, replies: list[str], expected: dict[str, Any]) -> None:
-    rec = run(fake_game, "describer", replies)
+def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
+    """Compare a record with a table row: outcome, learner rewards and any score named in the row."""
     assert rec.outcome == expected["outcome"], rec.reason
     for key, value in expected.items():
         if key == "rewards":
             assert learner_rewards(rec) == value
         elif key != "outcome":
             assert rec.scores[key] == value, key
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), DESCRIBER_TABLE, ids=[r[0] for r in DESCRIBER_TABLE])
+def test_learner_describer(fake_game: Taboo, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    check_expected(run(fake_game, "describer", replies), expected)
 
 
 def test_describer_feedback_kinds(fake_game: Taboo) -> None:
@@ -162,13 +166,7 @@ GUESSER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("name", "replies", "expected"), GUESSER_TABLE, ids=[r[0] for r in GUESSER_TABLE])
 def test_learner_guesser(fake_game: Taboo, name: str, replies: list[str], expected: dict[str, Any]) -> None:
-    rec = run(fake_game, "guesser", replies)
-    assert rec.outcome == expected["outcome"], rec.reason
-    for key, value in expected.items():
-        if key == "rewards":
-            assert learner_rewards(rec) == value
-        elif key != "outcome":
-            assert rec.scores[key] == value, key
+    check_expected(run(fake_game, "guesser", replies), expected)
 
 
 def test_guesser_hears_clues_in_order_then_the_hint() -> None:
