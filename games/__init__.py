@@ -28,12 +28,12 @@ from .registry import (
     register,
     unregister,
 )
-from .seeding import split_of, stable_seed
+from .seeding import cycle_pick, split_of, stable_seed
 
 __all__ = [
     "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "LEARNER", "OUTCOMES", "SPLITS", "TEACHER",
     "CheckResult", "Episode", "EpisodeRecord", "FormatError", "Game", "GameCheckError", "GameInfo", "Instance",
     "MoveError", "PendingTurn", "RecordError", "RuleError", "Turn", "UnknownGameError",
-    "check_game", "episode_key", "game_names", "hostile_replies", "list_games", "load_game", "register", "sanitize",
+    "check_game", "cycle_pick", "episode_key", "game_names", "hostile_replies", "list_games", "load_game", "register", "sanitize",
     "split_of", "stable_seed", "unregister",
 ]

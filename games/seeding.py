@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import TypeVar
 
 
 def stable_seed(*parts: object) -> int:
@@ -23,3 +25,18 @@ def split_of(key: str, *, validation: float = 0.15, test: float = 0.15, salt: st
     if u < test + validation:
         return "validation"
     return "train"
+
+
+T = TypeVar("T")
+
+
+def cycle_pick(pool: Sequence[T], index: int, *, key: str) -> T:
+    """The ``index``-th item of a fixed, keyed shuffle of ``pool``, cycling.
+
+    Instances drawn this way use every item once before any item repeats (sampling without replacement),
+    and the shuffle depends on the items and ``key`` only, not on the pool's order.
+    """
+    if not pool:
+        raise ValueError(f"cannot pick from an empty pool ({key})")
+    order = sorted(pool, key=lambda item: (stable_seed(key, item), str(item)))
+    return order[index % len(order)]

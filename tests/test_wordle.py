@@ -349,16 +349,16 @@ def test_teacher_solver_wins_mostly(game: Wordle) -> None:
 GOLDEN_REPLIES = [
     "I think CRANE is a good start.",                        # format error -> correction
     "GUESS: crane\nEXPLANATION: five common letters.",       # proposal; the critic agrees
-    "GUESS: crane",                                          # scored: c[green] r[absent] a[yellow] n[absent] e[green]
-    "GUESS: crate\nEXPLANATION: keeps C and E.",             # proposal; the critic disagrees (correction)
-    "GUESS: cabse",                                          # not in the word list -> correction
-    "GUESS: cause",                                          # final guess: success in 2
+    "GUESS: crane",                                          # scored: c r [absent] a [green] n [absent] e [green]
+    "GUESS: crate\nEXPLANATION: keeps A and E.",             # proposal; the critic disagrees (correction)
+    "GUESS: plaze",                                          # not in the word list -> correction
+    "GUESS: plate",                                          # final guess: success in 2
 ]
 
 
 def test_golden_transcript(game: Wordle) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "critic")
-    assert inst.params["target"] == "cause", "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
+    assert inst.params["target"] == "plate", "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
     rec = play_script(game, inst, "guesser", GOLDEN_REPLIES)
     turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
              for t in rec.turns]

@@ -19,9 +19,10 @@ class Wordle(WordleGame):
 
     Instances
         ``params = {"target": str, "max_guesses": 6, "critic": bool}`` plus ``"p_inconsistent": 0.4`` in
-        ``critic`` instances. Targets are drawn with the instance's rng from ``targets.txt`` (~600 common
-        words), split into train/validation/test by ``split_of(word)``, so test targets never occur in
-        training instances (instances of one split may repeat a target).
+        ``critic`` instances. Targets come from ``targets.txt`` (~600 common words), split into
+        train/validation/test by ``split_of(word)``, so test targets never occur in training instances;
+        within a split and experiment they are drawn without replacement (``cycle_pick``): no target
+        repeats before every target of the split has been used.
 
     Action format (keywords are case-insensitive; surrounding whitespace is ignored)
         guesser: first line ``GUESS: <word>``, ``<word>`` exactly five letters A-Z; optionally followed by

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ..episode import Episode, FormatError, RuleError
 from ..game import Game
 from ..records import EpisodeRecord, Instance
-from ..seeding import split_of
+from ..seeding import cycle_pick, split_of
 from . import prompts
 from .rules import (
     GREEN,
@@ -327,7 +327,9 @@ class WordleGame(Game):
         pool = self.pools[split]
         if not pool:
             raise ValueError(f"wordle: no target word falls into split {split!r}")
-        params: dict[str, Any] = {"target": rng.choice(pool), "max_guesses": MAX_GUESSES,
+        # Without replacement: a split's instances use every target of the split once before any repeats.
+        target = cycle_pick(pool, index, key=f"{self.versioned_id}/{split}/{experiment}")
+        params: dict[str, Any] = {"target": target, "max_guesses": MAX_GUESSES,
                                   "critic": experiment == "critic"}
         if experiment == "critic":
             params["p_inconsistent"] = P_INCONSISTENT
