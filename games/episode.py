@@ -141,9 +141,17 @@ class Episode(ABC):
             history.append({"role": "user", "content": text})
 
     def note(self, **fields: Any) -> None:
-        """Attach details to the move being applied (the parsed word, whether it was consistent, ...).
+        """Attach details to the move being applied; they land in the move's ``parse`` field of the record.
 
-        They land in the move's ``parse`` field of the record, where scorers and datasets can read them.
+        Scorers, CLU2's collaborative sub-metrics and datasets read them, so games use these shared keys
+        where they apply (and any others of their own):
+
+        ``act``        what the move does: ``"clarify"`` (asks what the partner meant), ``"answer"``,
+                       ``"guess"``, ``"instruct"``, ``"propose"``, ``"accept"``, ``"report"``, ...
+        ``ambiguous``  ``True``/``False``: whether the situation the mover faced was ambiguous, i.e. whether
+                       asking for clarification was the right move (clarification precision/recall)
+        ``probe``      ``True`` on answers to common-ground probes, with ``correct`` ``True``/``False``
+        ``consistent`` ``True``/``False``: whether the move agrees with what the mover was told so far
         """
         self._notes.update(fields)
 

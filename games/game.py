@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import random
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -42,7 +43,7 @@ class Game(ABC):
     @property
     def card(self) -> str:
         """The game card: the class docstring."""
-        return (type(self).__doc__ or "").strip()
+        return inspect.cleandoc(type(self).__doc__ or "")
 
     @property
     def summary(self) -> str:

@@ -4,6 +4,7 @@
     playschool play taboo --role guesser                # you play against the programmatic teacher
     playschool play wordle --learner hf:PATH            # watch a model play
     playschool run --learner hf:PATH --games taboo wordle --split test --out runs/x [--resume]
+    playschool calibrate                                # reference vs random player, per game and role
     playschool score runs/x
     playschool transcript runs/x
 """
@@ -162,6 +163,36 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------------------- calibrate
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Floor and ceiling of every game and learner role: the random player vs the reference player."""
+    from .players import RandomPlayer, ReferencePlayer
+    from .runner import Runner, plan_episodes
+    from .scoring import summarize
+
+    _quiet_transformers()
+    games = args.games or game_names()
+    tasks = plan_episodes(games, args.split, n=args.n, seed=args.seed)
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    for label, player in (("reference", ReferencePlayer()), ("random", RandomPlayer(args.seed))):
+        summary = Runner({"learner": player}, progress=not args.quiet, progress_label=label).run(tasks)
+        for s in summarize(summary.records):
+            row = rows.setdefault((s.game, s.learner_role), {"episodes": s.episodes})
+            row.update({f"{label}_main": s.main, f"{label}_success": s.success, f"{label}_played": s.played})
+    if args.json:
+        print(json.dumps([{"game": g, "learner_role": r, **v} for (g, r), v in sorted(rows.items())], indent=2))
+        return 0
+    table = Table(title=f"reference (programmatic) vs random player, {args.split} split")
+    for col in ("game", "role", "episodes", "ref. main", "ref. % success", "random main", "random % played"):
+        table.add_column(col, no_wrap=col == "game")
+    for (g, r), v in sorted(rows.items()):
+        table.add_row(g, r, str(int(v["episodes"])), f"{v['reference_main']:.1f}",
+                      f"{100 * v['reference_success']:.1f}", f"{v['random_main']:.1f}",
+                      f"{100 * v['random_played']:.1f}")
+    console.print(table)
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- play
 def cmd_play(args: argparse.Namespace) -> int:
     from .runner import EpisodeTask, Runner
@@ -249,6 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _model_options(p, learner_default="tiny")
     p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("calibrate", help="floor and ceiling per game: random player vs reference player")
+    p.add_argument("--games", nargs="+", help="game ids (default: every registered game)")
+    p.add_argument("--split", default="test", choices=SPLITS)
+    p.add_argument("--n", type=int, help="instances per experiment (default: the game's split size)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(fn=cmd_calibrate)
 
     p = sub.add_parser("score", help="re-score a run's records offline and summarise them")
     p.add_argument("dir")

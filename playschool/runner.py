@@ -190,8 +190,12 @@ class Runner:
         return self.summary
 
     def roles_for(self, task: EpisodeTask) -> dict[str, str]:
-        other = LEARNER if self.self_play else (PARTNER if PARTNER in self.players else TEACHER)
-        return {r: (LEARNER if r == task.learner_role else other) for r in task.game.roles}
+        from .players import ReferencePlayer
+
+        reference = isinstance(self.players[LEARNER], ReferencePlayer)
+        learner = TEACHER if reference else LEARNER
+        other = learner if self.self_play else (PARTNER if PARTNER in self.players else TEACHER)
+        return {r: (learner if r == task.learner_role else other) for r in task.game.roles}
 
     # ------------------------------------------------------------- internals
     async def _run(self, todo: list[EpisodeTask]) -> None:

@@ -7,6 +7,8 @@
 ``agent:MODULE:ATTR``          a player written in Python (a backend, a factory or a function)
 ``human``                      you, at the terminal
 ``tiny``                       the embedded default: a tiny seeded transformers model built on first use
+``teacher``                    each game's programmatic reference player (the ceiling)
+``random``                     random words and broken formats (the floor)
 =============================  =====================================================================
 """
 
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 
 from .backends.base import AsyncBackend, Backend
 
-KINDS = ("hf", "openai", "scripted", "agent", "human", "tiny")
+KINDS = ("hf", "openai", "scripted", "agent", "human", "tiny", "teacher", "random")
+_BARE = ("human", "tiny", "teacher", "random")
 
 
 class SpecError(ValueError):
@@ -31,7 +34,7 @@ class ModelSpec:
     url: str | None = None
 
     def __str__(self) -> str:
-        if self.kind in ("human", "tiny"):
+        if self.kind in _BARE:
             return self.kind
         if self.kind == "openai":
             return f"openai:{self.target}@{self.url}"
@@ -42,12 +45,12 @@ class ModelSpec:
 def parse_spec(spec: str) -> ModelSpec:
     """Parse a spec string; raises :class:`SpecError` with the accepted forms on anything else."""
     spec = spec.strip()
-    if spec in ("human", "tiny"):
+    if spec in _BARE:
         return ModelSpec(spec)
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
         raise SpecError(f"cannot read model spec {spec!r}; use one of: hf:PATH[@REVISION], openai:MODEL@URL, "
-                        "scripted:FILE, agent:MODULE:ATTR, human, tiny")
+                        "scripted:FILE, agent:MODULE:ATTR, human, tiny, teacher, random")
     if kind == "openai":
         model, at, url = rest.partition("@")
         if not at or not model or not url.startswith(("http://", "https://")):
@@ -88,6 +91,14 @@ def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "a
         from .players import load_agent
 
         return load_agent(s.target)
+    if s.kind == "teacher":
+        from .players import ReferencePlayer
+
+        return ReferencePlayer()
+    if s.kind == "random":
+        from .players import RandomPlayer
+
+        return RandomPlayer()
     from .players import HumanPlayer
 
     return HumanPlayer()

@@ -141,3 +141,11 @@ def test_watch_a_model_play(teacher: str) -> None:
     proc = cli("play", "higherlower", "--role", "keeper", "--learner", "agent:agents:bisect_reply",
                "--teacher", teacher)
     assert "outcome: success" in proc.stdout and "keeper → game" in proc.stdout
+
+
+def test_calibrate_prints_reference_and_random_per_role() -> None:
+    rows = json.loads(cli("calibrate", "--games", "higherlower", "--json", "--quiet").stdout)
+    assert {r["learner_role"] for r in rows} == {"guesser", "keeper"}
+    for row in rows:
+        assert row["reference_success"] == 1.0 and row["reference_main"] > 20
+        assert row["random_main"] < row["reference_main"]

@@ -237,3 +237,12 @@ def test_games_can_note_details_on_a_move(game: HigherLower) -> None:
     ep.act("GUESS: 7")
     move = next(t for t in ep.turns if t.kind == "move" and t.speaker == "guesser")
     assert move.parse == {"value": 7, "ok": True}
+
+
+def test_game_cards_are_rendered_from_docstrings() -> None:
+    from playschool.games.cards import card_path, render_card, stale_cards
+
+    assert stale_cards() == [], "run: python -m playschool.games.cards"
+    for name in ("taboo", "wordle"):
+        text = card_path(name).read_text()
+        assert load_game(name).card in text and text == render_card(load_game(name))

@@ -135,3 +135,17 @@ def test_skip_and_plan(game: HigherLower) -> None:
 
 def test_decoding_defaults_are_greedy() -> None:
     assert Decoding().greedy and not Decoding(temperature=0.7).greedy
+
+
+def test_reference_and_random_players(game: HigherLower) -> None:
+    from playschool.players import RandomPlayer, ReferencePlayer
+
+    tasks = _tasks(game, 6)
+    ref = Runner({"learner": ReferencePlayer()}).run(tasks)
+    assert all(r.outcome == "success" and r.roles["guesser"] == "teacher" for r in ref.records)
+    a = Runner({"learner": RandomPlayer(3)}, concurrency=6).run(tasks)
+    b = Runner({"learner": RandomPlayer(3)}, concurrency=1).run(tasks)
+    # the random player depends on seed and conversation only, not on scheduling
+    assert sorted(r.to_json().split('"timing"')[0] for r in a.records) == \
+        sorted(r.to_json().split('"timing"')[0] for r in b.records)
+    assert sum(r.outcome == "success" for r in a.records) < len(tasks)
