@@ -62,7 +62,8 @@ def render_html(record: EpisodeRecord) -> str:
     for t in record.turns:
         bg, fg = KIND_STYLE.get(t.kind, ("#fff", "#000"))
         label = "move" if t.kind == "move" else t.kind
-        arrow = f"{t.speaker} → {t.to}"
+        who = f"{t.speaker} (learner)" if t.speaker == record.learner_role else t.speaker
+        arrow = f"{who} → {t.to}"
         extra = ""
         if t.kind == "move":
             parse = t.parse or {}
