@@ -27,6 +27,7 @@ ENV_VAR = "PLAYSCHOOL_GAMES"
 BUILTIN: dict[str, str] = {
     "taboo": "playschool.games.taboo:Taboo",
     "wordle": "playschool.games.wordle:Wordle",
+    "reference": "playschool.games.reference:Reference",
 }
 
 
