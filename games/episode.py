@@ -146,8 +146,9 @@ class Episode(ABC):
         Scorers, CLU2's collaborative sub-metrics and datasets read them, so games use these shared keys
         where they apply (and any others of their own):
 
-        ``act``        what the move does: ``"clarify"`` (asks what the partner meant), ``"answer"``,
-                       ``"guess"``, ``"instruct"``, ``"propose"``, ``"accept"``, ``"report"``, ...
+        ``act``        what the move does: ``"clarify"`` (asks what the partner meant), ``"repair"`` (fixes
+                       something that went wrong after a misunderstanding), ``"answer"``, ``"guess"``,
+                       ``"instruct"``, ``"propose"``, ``"accept"``, ``"report"``, ``"select"``, ...
         ``ambiguous``  ``True``/``False``: whether the situation the mover faced was ambiguous, i.e. whether
                        asking for clarification was the right move (clarification precision/recall)
         ``probe``      ``True`` on answers to common-ground probes, with ``correct`` ``True``/``False``

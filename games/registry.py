@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "taboo": "playschool.games.taboo:Taboo",
     "wordle": "playschool.games.wordle:Wordle",
     "reference": "playschool.games.reference:Reference",
+    "repair": "playschool.games.repair:Repair",
 }
 
 
