@@ -29,6 +29,8 @@ BUILTIN: dict[str, str] = {
     "wordle": "playschool.games.wordle:Wordle",
     "reference": "playschool.games.reference:Reference",
     "repair": "playschool.games.repair:Repair",
+    "negotiation": "playschool.games.negotiation:Negotiation",
+    "mapnav": "playschool.games.mapnav:MapNav",
 }
 
 

@@ -1,0 +1,10 @@
+"""mapnav: guide a follower through a house of rooms to a target room, or follow such guidance (``mapnav-v1``).
+
+The game card is the docstring of :class:`MapNav`.
+"""
+
+from .game import MapNav, MapNavEpisode
+from .language import Resolution, Step, parse_steps, resolve
+from .maps import House, View
+
+__all__ = ["House", "MapNav", "MapNavEpisode", "Resolution", "Step", "View", "parse_steps", "resolve"]

@@ -1,0 +1,443 @@
+"""mapnav: the instruction language, the follower's view, move tables for both learner roles on a hand-made
+house, the teachers' clarification behaviour, the generator, golden transcripts and the game contract.
+
+Regenerate the golden transcripts after an intended change of behaviour (which also bumps the game version):
+``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_mapnav.py -k golden``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
+from playschool.games.checks import play
+from playschool.games.mapnav import House, MapNav, Step, View, parse_steps, resolve
+from playschool.games.mapnav.generator import LEVELS, ambiguity_points
+from playschool.games.mapnav.language import MAX_STEPS
+from playschool.games.mapnav.maps import room_types
+from playschool.games.mapnav.moves import parse_follower, parse_instructor
+
+from playschool.players import RandomPlayer, ReferencePlayer
+from playschool.runner import EpisodeTask, Runner
+
+GOLDEN = Path(__file__).parent / "golden"
+ROOMS = frozenset(room_types())
+
+
+@pytest.fixture(scope="module")
+def game() -> MapNav:
+    return MapNav()
+
+
+# The hand-made house of the move tables (north is up):
+#
+#   A-B-C      A kitchen, B hall, C kitchen
+#     | |      D study,   E library
+#     D-E
+#
+# Start D, target C, two doors apart (north-east or east-north). In the hall B, "go to the kitchen" is
+# ambiguous: the west and the east doors both lead to a kitchen.
+def hand_instance(**overrides: Any) -> Instance:
+    params: dict[str, Any] = {
+        "rooms": [{"id": "A", "x": 0, "y": 0, "type": "kitchen"}, {"id": "B", "x": 1, "y": 0, "type": "hall"},
+                  {"id": "C", "x": 2, "y": 0, "type": "kitchen"}, {"id": "D", "x": 1, "y": 1, "type": "study"},
+                  {"id": "E", "x": 2, "y": 1, "type": "library"}],
+        "doors": [["A", "B"], ["B", "C"], ["B", "D"], ["C", "E"], ["D", "E"]],
+        "start": "D", "target": "C", "shortest": 2, "max_steps": 8, "max_instructions": 10,
+        # The teacher instructor names only the room wherever that is ambiguous, never where it is not.
+        "p_ambiguous": 1.0, "p_room_only": 0.0,
+    }
+    params.update(overrides)
+    return Instance(id="hand/abcde", game="mapnav-v1", split="test", experiment="small", seed=11, params=params)
+
+
+def run(game: MapNav, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
+    """Play ``role`` with scripted replies (the teacher plays the other role); every reply must be used."""
+    it = iter(replies)
+    ep = game.new_episode(instance or hand_instance(), role)
+    play(ep, {role: lambda _msgs: next(it)})
+    assert next(it, None) is None, "the episode ended before the script did"
+    return ep.record()
+
+
+def learner_rewards(rec: EpisodeRecord) -> list[float | None]:
+    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
+
+
+def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
+    """The kinds of the messages ``role`` got, without the views and reports that follow every move."""
+    return [t.kind for t in rec.turns if t.to == role and t.kind != "observation"
+            and not (t.kind == "environment" and t.text.startswith("You are in"))]
+
+
+def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
+    assert rec.outcome == expected["outcome"], rec.reason
+    for key, value in expected.items():
+        if key == "rewards":
+            assert learner_rewards(rec) == pytest.approx(value)
+        elif key == "kinds":
+            assert kinds_to(rec, rec.learner_role) == value
+        elif key != "outcome":
+            assert rec.scores[key] == pytest.approx(value), key
+
+
+# ------------------------------------------------------------------------------------------- language
+@pytest.mark.parametrize(("text", "steps"), [
+    ("go north into the hall, then east into the library", [Step("north", "hall"), Step("east", "library")]),
+    ("Head east into the library and then go south.", [Step("east", "library"), Step("south")]),
+    ("From the hall, go north twice, then west 3 times to the kitchen",
+     [Step("north"), Step("north"), Step("west"), Step("west"), Step("west", "kitchen")]),
+    ("Go north two times.", [Step("north"), Step("north")]),
+    ("That was the wrong way. Go back south into the hall.", [Step("south", "hall")]),
+    ("go back to the hall", [Step("back", "hall")]),
+    ("go east, not north", [Step("east")]),
+    ("Don't go to the attic. Go to the study.", [Step(room="study")]),
+    ("You are in the hall now; go north to the library.", [Step("north", "library")]),
+    ("the kitchen to the north", [Step("north", "kitchen")]),
+    ("Take the north door, into the kitchen", [Step("north"), Step(room="kitchen")]),  # two parts: two steps
+    ("go past the kitchen and into the library", [Step(room="library")]),
+    ("Exit the kitchen through the north door", [Step("north")]),
+    ("Go south; you will end up in the library.", [Step("south")]),
+    ("Right, now go NORTHWARDS", [Step("north")]),
+    ("turn left and go north", [Step("north")]),
+    ("go left", [Step(unknown="left")]),
+    ("hello there, how are you?", []),
+    ("go to the dining room", []),  # not a room type of the vocabulary
+])
+def test_parse_steps(text: str, steps: list[Step]) -> None:
+    assert parse_steps(text, ROOMS) == steps
+
+
+def test_parse_steps_is_bounded() -> None:
+    assert len(parse_steps("north " * 5000, ROOMS)) == MAX_STEPS + 1
+    assert parse_steps("\ud800 \x00 \u202enorth", ROOMS) == [Step("north")]
+
+
+HALL = View("hall", (("north", "kitchen"), ("east", "kitchen"), ("south", "library")))
+
+
+@pytest.mark.parametrize(("step", "last", "situation", "direction", "message"), [
+    (Step("south"), None, "clear", "south", ""),
+    (Step("south", "library"), None, "clear", "south", ""),
+    (Step(room="library"), None, "clear", "south", ""),
+    (Step("back"), "north", "clear", "south", ""),
+    (Step(room="kitchen"), None, "ambiguous", None, "Which door: north or east? Both lead to a kitchen."),
+    (Step("south", "kitchen"), None, "contradiction", None,
+     "The door to the south leads to a library, not a kitchen. The doors to the north or east lead to kitchens. "
+     "Which way do you mean?"),
+    (Step("north", "library"), None, "contradiction", None,
+     "The door to the north leads to a kitchen, not a library. The door to the south leads to a library. "
+     "Which way do you mean?"),
+    (Step("north", "attic"), None, "contradiction", None,
+     "The door to the north leads to a kitchen, not an attic. Which way do you mean?"),
+    (Step("west"), None, "impossible", None, "There is no door to the west here."),
+    (Step(room="attic"), None, "impossible", None, "No door here leads to an attic."),
+    (Step(room="hall"), None, "impossible", None, "No door here leads to a hall. I am in a hall already."),
+    (Step("back"), None, "impossible", None, "I have not moved yet, so I cannot go back."),
+    (Step(unknown="left"), None, "impossible", None,
+     "I don't know which way 'left' is: I only understand north, south, east and west, and room names."),
+])
+def test_resolve(step: Step, last: str | None, situation: str, direction: str | None, message: str) -> None:
+    res = resolve(step, HALL, last)
+    assert (res.situation, res.direction, res.message) == (situation, direction, message)
+
+
+def test_view_and_drawing() -> None:
+    house = House.from_params(hand_instance().params)
+    assert house.view("B") == View("hall", (("east", "kitchen"), ("south", "study"), ("west", "kitchen")))
+    assert house.drawing() == "A-B-C\n  | |\n. D-E"
+    assert house.route("D", "C") == ["north", "east"]
+    assert house.distances("C") == {"C": 0, "B": 1, "E": 1, "A": 2, "D": 2}
+
+
+@pytest.mark.parametrize(("text", "kind", "body"), [
+    ("INSTRUCT: go north", "instruct", "go north"),
+    ("Sure!\n  instruct :  go north, then east  \nthanks", "instruct", "go north, then east"),
+])
+def test_parse_instructor(text: str, kind: str, body: str) -> None:
+    move = parse_instructor(text)
+    assert (move.kind, move.text) == (kind, body)
+
+
+@pytest.mark.parametrize(("text", "kind", "body"), [
+    ("MOVE: north", "move", "north"), ("move: East.", "move", "east"), ("MOVE: 'w'", "move", "west"),
+    ("I'll take it.\nMOVE: south", "move", "south"), ("CLARIFY: which kitchen?", "clarify", "which kitchen?"),
+])
+def test_parse_follower(text: str, kind: str, body: str) -> None:
+    move = parse_follower(text)
+    assert (move.kind, move.text) == (kind, body)
+
+
+@pytest.mark.parametrize(("role", "text"), [
+    ("instructor", ""), ("instructor", "go north"), ("instructor", "INSTRUCT:"), ("instructor", "MOVE: north"),
+    ("instructor", "INSTRUCT: " + "north " * 200),
+    ("follower", ""), ("follower", "north"), ("follower", "MOVE: northeast"), ("follower", "MOVE: the kitchen"),
+    ("follower", "CLARIFY:"), ("follower", "CLARIFY: " + "?" * 400), ("follower", "INSTRUCT: go north"),
+])
+def test_parse_rejects(role: str, text: str) -> None:
+    with pytest.raises(FormatError):
+        (parse_instructor if role == "instructor" else parse_follower)(text)
+
+
+# ------------------------------------------------------------------------------------------- learner follower
+FOLLOWER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("asks at the ambiguous step, then wins", ["MOVE: north", "CLARIFY: Which kitchen?", "MOVE: east"],
+     {"outcome": "success", "main": 100.0, "clarifications": 1, "missed_clarifications": 0,
+      "rewards": [0.1, 0.2, 1.0], "kinds": ["instruction"] * 4 + ["environment"]}),
+    ("guesses right: wins, but missed a question", ["MOVE: north", "MOVE: east"],
+     {"outcome": "success", "main": 100.0, "missed_clarifications": 1, "rewards": [0.1, 0.9]}),
+    ("guesses wrong: correction, back, asks, wins",
+     ["MOVE: north", "MOVE: west", "MOVE: east", "CLARIFY: Which door?", "MOVE: east"],
+     {"outcome": "success", "main": 50.0, "efficiency": 0.5, "wrong_moves": 1, "missed_clarifications": 1,
+      "clarifications": 1, "rewards": [0.1, -0.3, 0.1, 0.2, 1.0],
+      "kinds": ["instruction"] * 3 + ["correction", "instruction", "instruction", "environment"]}),
+    ("other shortest route: no correction", ["MOVE: east", "MOVE: north"],
+     {"outcome": "success", "main": 100.0, "wrong_moves": 0, "rewards": [0.1, 1.0]}),
+    ("needless question", ["CLARIFY: Are you sure?", "MOVE: north", "CLARIFY: Which one?", "MOVE: east"],
+     {"outcome": "success", "main": 100.0, "clarifications": 2, "unneeded_clarifications": 1,
+      "rewards": [-0.1, 0.1, 0.2, 1.0]}),
+    ("format error, then repaired", ["go north", "MOVE: north", "MOVE: east"],
+     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 0.1, 0.9],
+      "kinds": ["instruction", "instruction", "correction", "instruction", "environment"]}),
+    ("rule error: no door there", ["MOVE: west", "MOVE: north", "MOVE: east"],
+     {"outcome": "success", "rule_errors": 1, "main": 100.0, "rewards": [-0.5, 0.1, 0.9]}),
+    ("three format errors abort", ["north", "MOVE: up", "CLARIFY:"],
+     {"outcome": "aborted", "main": 0.0, "format_errors": 3, "rewards": [-1.0, -1.0, -1.0],
+      "kinds": ["instruction", "instruction", "correction", "correction", "environment"]}),
+    ("wandering loses after max_steps moves", ["MOVE: north"] + ["MOVE: west", "MOVE: east"] * 3 + ["MOVE: west"],
+     {"outcome": "lose", "main": 0.0, "follower_moves": 8, "efficiency": 0.25, "wrong_moves": 4}),
+]
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), FOLLOWER_TABLE, ids=[r[0] for r in FOLLOWER_TABLE])
+def test_learner_follower(game: MapNav, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    check_expected(run(game, "follower", replies), expected)
+
+
+def test_follower_texts(game: MapNav) -> None:
+    rec = run(game, "follower", ["MOVE: north", "MOVE: west", "MOVE: east", "CLARIFY: Which door?", "MOVE: east"])
+    to_follower = [t.text for t in rec.turns if t.to == "follower"]
+    assert to_follower[1] == "You are in a study. Doors: north to a hall, east to a library."
+    assert to_follower[4] == 'The instructor says: "Go to the kitchen."'  # deliberately ambiguous
+    assert 'The instructor says: "That was the wrong way. Go back east into the hall."' in to_follower
+    assert 'The instructor says: "Take the east door into the kitchen."' in to_follower
+    assert to_follower[-1] == "This kitchen is the target room: you have arrived. The game is over."
+    views = [t.kind for t in rec.turns if t.to == "follower" and t.text.startswith("You are in")]
+    assert views == ["observation"] + ["environment"] * 3  # the first view, then what each move led to
+    clar = next(t for t in rec.turns if t.kind == "clarification")
+    assert clar.to == "instructor" and clar.speaker == "follower" and '"Which door?"' in clar.text
+
+
+def test_instruction_limit_ends_a_follower_that_only_asks(game: MapNav) -> None:
+    rec = run(game, "follower", ["CLARIFY: Where?"] * 10)
+    assert rec.outcome == "lose" and rec.scores["instructions"] == 10
+    assert rec.turns[-1].text.startswith("The instructor has given 10 instructions")
+
+
+# ------------------------------------------------------------------------------------------- learner instructor
+INSTRUCTOR_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("whole route, unambiguous", ["INSTRUCT: go north into the hall, then east into the kitchen"],
+     {"outcome": "success", "main": 100.0, "instructions": 1, "clarifications": 0, "rewards": [1.2]}),
+    ("the other shortest route", ["INSTRUCT: east to the library and north"],
+     {"outcome": "success", "main": 100.0, "rewards": [1.2]}),
+    ("a detour costs efficiency", ["INSTRUCT: north, west, east, east"],
+     {"outcome": "success", "main": 50.0, "follower_moves": 4, "wrong_moves": 1, "rewards": [1.2]}),
+    ("ambiguous room: the follower asks", ["INSTRUCT: go north, then to the kitchen", "INSTRUCT: east"],
+     {"outcome": "success", "main": 100.0, "clarifications": 1, "rewards": [-0.1, 1.1],
+      "kinds": ["instruction", "clarification", "environment"]}),
+    ("contradiction: the follower asks", ["INSTRUCT: go north into the library", "INSTRUCT: north, then east"],
+     {"outcome": "success", "clarifications": 1, "invalid_instructions": 0, "rewards": [-0.2, 1.2],
+      "kinds": ["instruction", "clarification", "environment"]}),
+    ("no such door: the follower corrects", ["INSTRUCT: go west", "INSTRUCT: north, east"],
+     {"outcome": "success", "invalid_instructions": 1, "rule_errors": 0, "rewards": [-0.2, 1.2],
+      "kinds": ["instruction", "correction", "environment"]}),
+    ("stops where a later step is impossible", ["INSTRUCT: north, then north", "INSTRUCT: east"],
+     {"outcome": "success", "invalid_instructions": 1, "rewards": [-0.1, 1.1]}),
+    ("back before any move", ["INSTRUCT: go back", "INSTRUCT: north, east"],
+     {"outcome": "success", "invalid_instructions": 1, "rewards": [-0.2, 1.2]}),
+    ("format error, then repaired", ["go north, then east", "INSTRUCT: north, east"],
+     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 1.2],
+      "kinds": ["instruction", "correction", "environment"]}),
+    ("rule error: nothing to do", ["INSTRUCT: hello, how are you?", "INSTRUCT: north, east"],
+     {"outcome": "success", "rule_errors": 1, "invalid_instructions": 1, "rewards": [-0.5, 1.2]}),
+    ("too many steps is a rule error", ["INSTRUCT: " + "north " * 21, "INSTRUCT: north, east"],
+     {"outcome": "success", "rule_errors": 1}),
+    ("three rule errors abort", ["INSTRUCT: hello", "INSTRUCT: go up", "INSTRUCT: stop"],
+     {"outcome": "aborted", "main": 0.0, "rule_errors": 3, "invalid_instructions": 3}),
+    ("useless instructions lose at the instruction limit", ["INSTRUCT: go left"] * 10,
+     {"outcome": "lose", "main": 0.0, "instructions": 10, "invalid_instructions": 10, "follower_moves": 0}),
+    ("going back and forth loses at the move limit", ["INSTRUCT: east, then west"] * 4,
+     {"outcome": "lose", "main": 0.0, "follower_moves": 8, "rewards": [0.0] * 4}),
+]
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), INSTRUCTOR_TABLE, ids=[r[0] for r in INSTRUCTOR_TABLE])
+def test_learner_instructor(game: MapNav, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    check_expected(run(game, "instructor", replies), expected)
+
+
+def test_instructor_sees_reports_and_questions(game: MapNav) -> None:
+    rec = run(game, "instructor", ["INSTRUCT: go north, then to the kitchen", "INSTRUCT: east"])
+    to_instructor = [(t.kind, t.text) for t in rec.turns if t.to == "instructor"]
+    assert "The follower is in room D (study). The target is room C (kitchen)." in to_instructor[0][1]
+    assert "A-B-C\n  | |\n. D-E" in to_instructor[0][1]
+    assert to_instructor[1] == ("observation", "I went north. I am in a hall. Exits: east, south, west.")
+    assert to_instructor[2] == ("clarification", 'The follower asks: "Which door: east or west? Both lead to a '
+                                                 'kitchen." Reply with a new instruction: INSTRUCT: <instruction>')
+    follower_moves = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "follower"]
+    assert follower_moves == ["MOVE: north", "CLARIFY: Which door: east or west? Both lead to a kitchen.",
+                              "MOVE: east"]
+
+
+# ------------------------------------------------------------------------------------------- clarification policy
+@pytest.mark.parametrize(("instruction", "reply"), [
+    ("north", "MOVE: north"),
+    ("go to the hall", "MOVE: north"),
+    ("go to the library", "MOVE: east"),
+    ("go east into the hall",
+     "CLARIFY: The door to the east leads to a library, not a hall. The door to the north leads to a hall. "
+     "Which way do you mean?"),
+    ("go to the kitchen", "CLARIFY: No door here leads to a kitchen. Which way should I go?"),
+    ("go south", "CLARIFY: There is no door to the south here. Which way should I go?"),
+])
+def test_teacher_follower_asks_exactly_when_unclear(game: MapNav, instruction: str, reply: str) -> None:
+    ep = game.new_episode(hand_instance(), "instructor")
+    ep.act(f"INSTRUCT: {instruction}")
+    first = next(t for t in ep.turns if t.kind == "move" and t.speaker == "follower")
+    assert first.text == reply
+    assert first.parse is not None and first.parse["ambiguous"] == reply.startswith("CLARIFY")
+
+
+def test_reference_follower_asks_exactly_at_ambiguous_steps(game: MapNav) -> None:
+    """On every test instance, the teacher follower asks exactly when the step it faces is not clear, and the
+    teacher instructor's room-only instructions are ambiguous only in the experiments with repeated types."""
+    asked = {e: 0 for e in game.experiments}
+    for inst in game.generate("test"):
+        rec = game.new_episode(inst, "follower", {r: TEACHER for r in game.roles}).record()
+        assert rec.scores["unneeded_clarifications"] == 0 and rec.scores["missed_clarifications"] == 0
+        assert rec.scores["wrong_moves"] == 0 and rec.scores["main"] == 100.0
+        asked[inst.experiment] += int(rec.scores["clarifications"])
+        for i, t in enumerate(rec.turns):
+            if t.kind == "move" and t.speaker == "follower" and t.text.startswith("CLARIFY"):
+                instruction = next(u.text for u in reversed(rec.turns[:i]) if u.to == "follower"
+                                   and u.kind in ("instruction", "correction") and u.speaker == "instructor")
+                assert instruction.startswith('The instructor says: "Go to the ')
+                assert t.text.startswith("CLARIFY: Which door:")
+    assert asked["small"] == 0 and asked["medium"] > 0 and asked["large"] > asked["medium"]
+
+
+# ------------------------------------------------------------------------------------------- instances
+def test_instances(game: MapNav) -> None:
+    for split in ("train", "validation", "test"):
+        for inst in game.generate(split, n=10):
+            p = inst.params
+            assert json.loads(json.dumps(p)) == p
+            level = LEVELS[inst.experiment]
+            house = House.from_params(p)
+            assert level.min_rooms <= len(house.rooms) <= level.max_rooms
+            cells = [(r["x"], r["y"]) for r in p["rooms"]]
+            assert cells == sorted(cells, key=lambda c: (c[1], c[0]))
+            assert [r["id"] for r in p["rooms"]] == [chr(ord("A") + i) for i in range(len(cells))]
+            # held out: the layout (cells and doors, without types) decides the split
+            doors = sorted((house.rooms[a].x, house.rooms[a].y, house.rooms[b].x, house.rooms[b].y)
+                           for a, b in p["doors"])
+            assert split_of(f"mapnav-layout:{cells}:{doors}") == split
+            assert len(house.distances(p["target"])) == len(house.rooms)  # connected
+            assert p["shortest"] == house.distances(p["target"])[p["start"]] >= level.min_distance
+            assert p["max_steps"] == 2 * p["shortest"] + 4
+            assert ambiguity_points(house, p["start"], p["target"]) >= level.ambiguity_points
+            types = [r["type"] for r in p["rooms"]]
+            assert all(t in ROOMS for t in types)
+            if inst.experiment == "small":
+                assert len(set(types)) == len(types)  # no repeated types: no ambiguity at all
+            else:
+                assert len(set(types)) < len(types)
+
+
+def test_room_counts_spread_evenly(game: MapNav) -> None:
+    sizes = [len(i.params["rooms"]) for i in game.generate("train", n=9) if i.experiment == "medium"]
+    assert sorted(sizes) == [7, 7, 7, 8, 8, 8, 9, 9, 9]
+
+
+def test_card_documents_every_score(game: MapNav) -> None:
+    card = game.card
+    assert card.startswith("Map navigation:")
+    for word in ("instructor", "follower", "small", "medium", "large", "INSTRUCT:", "MOVE:", "CLARIFY:",
+                 "clarification", "correction", "observation", "environment", "Version history", "main",
+                 *game.score_ranges):
+        assert word in card, word
+
+
+# ------------------------------------------------------------------------------------------- golden
+GOLDEN_SCRIPTS: dict[str, list[str]] = {
+    # test/large/0000: the follower starts in I (gallery), the target is B (laundry), 5 doors away.
+    "follower": [
+        "I will go north.",                         # format error -> correction
+        "MOVE: north",                              # "Go north." -> pantry
+        "MOVE: east",                               # "Go to the garage." -> garage
+        "CLARIFY: Which laundry: north or east?",   # "Go to the laundry.": two doors lead to a laundry
+        "MOVE: west",                               # wrong way (answer was north) -> correction
+        "MOVE: east",                               # back into the garage
+        "MOVE: north",                              # "Go to the laundry." again: a lucky guess
+        "MOVE: north",                              # no door -> correction
+        "MOVE: east",                               # studio
+        "MOVE: north",                              # a guess among three laundries: the target
+    ],
+    "instructor": [
+        "Go north to the pantry.",                                                # format error
+        "INSTRUCT: go up",                                                        # nothing to do: rule error
+        "INSTRUCT: go north into the pantry, then east to the garage, then to the laundry",  # asks at G
+        "INSTRUCT: north, then north",                                            # no second north: correction
+        "INSTRUCT: go east into the studio, then north into the laundry",         # arrives
+    ],
+}
+
+
+@pytest.mark.parametrize("role", ["follower", "instructor"])
+def test_golden_transcript(game: MapNav, role: str) -> None:
+    inst = next(i for i in game.generate("test", n=1) if i.experiment == "large")
+    assert (inst.params["start"], inst.params["target"]) == ("I", "B"), \
+        "the test split changed: rewrite GOLDEN_SCRIPTS, then the golden files"
+    rec = run(game, role, GOLDEN_SCRIPTS[role], inst)
+    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
+             for t in rec.turns]
+    got = {"instance_id": rec.instance_id, "learner_role": role, "outcome": rec.outcome, "turns": turns}
+    path = GOLDEN / f"mapnav_{role}.json"
+    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    assert rec.outcome == "success"
+    assert {"clarification", "correction"} <= {t["kind"] for t in turns}
+
+
+# ------------------------------------------------------------------------------------------- contract
+def test_check_game(game: MapNav) -> None:
+    results = check_game(game)
+    assert all(r.passed for r in results)
+    assert any("1000/role" in r.detail for r in results)
+
+
+@pytest.mark.parametrize("role", ["instructor", "follower"])
+def test_reference_beats_random(game: MapNav, role: str) -> None:
+    """Thresholds: the reference player (the teacher in the learner's role) averages >= 95 on the test split,
+    the random player <= 10."""
+    tasks = [EpisodeTask(game, inst, role) for inst in game.generate("test")]
+    ref = Runner({"learner": ReferencePlayer()}).run(tasks).records
+    rnd = Runner({"learner": RandomPlayer(0)}).run(tasks).records
+    assert len(ref) == len(rnd) == 3 * 20
+    assert sum(r.scores["main"] for r in ref) / len(ref) >= 95.0
+    assert sum(r.scores["main"] for r in rnd) / len(rnd) <= 10.0
+
+
+def test_scores_from_record_only(game: MapNav) -> None:
+    for role, replies in (("follower", FOLLOWER_TABLE[2][1]), ("instructor", INSTRUCTOR_TABLE[3][1])):
+        rec = run(game, role, replies)
+        back = EpisodeRecord.from_json(rec.to_json())
+        assert game.score(back) == rec.scores
