@@ -31,6 +31,8 @@ BUILTIN: dict[str, str] = {
     "repair": "playschool.games.repair:Repair",
     "negotiation": "playschool.games.negotiation:Negotiation",
     "mapnav": "playschool.games.mapnav:MapNav",
+    "privateshared": "playschool.games.privateshared:PrivateShared",
+    "guesswhat": "playschool.games.guesswhat:GuessWhat",
 }
 
 

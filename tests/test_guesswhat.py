@@ -1,0 +1,538 @@
+"""Tests of the guesswhat game: the attribute table, the question matcher, parsing, move tables for both
+learner roles, clarification and correction behaviour, a golden transcript, reference vs random players and
+the game contract.
+
+Regenerate the golden transcript after an intended change of behaviour (which also bumps the game version):
+``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_guesswhat.py -k golden``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
+from playschool.games.checks import play
+from playschool.games.guesswhat import GuessWhat, GuessWhatEpisode
+from playschool.games.guesswhat.game import MAX_CLARIFICATIONS, SPLIT_SALT, optimal_questions, split_entropy
+from playschool.games.guesswhat.matcher import normalise, resolve
+from playschool.games.guesswhat.moves import parse_answerer, parse_questioner
+from playschool.games.guesswhat.table import (
+    holds,
+    load_table,
+    render,
+    teacher_predicates,
+)
+
+from playschool.players import RandomPlayer, ReferencePlayer
+from playschool.runner import EpisodeTask, Runner
+
+GOLDEN = Path(__file__).parent / "golden" / "guesswhat_questioner.json"
+# Eight animals that are easy to tell apart: feathers split off eagle+penguin, flying splits those two.
+ZOO = ["cat", "dog", "eagle", "penguin", "bee", "spider", "goldfish", "snake"]
+
+
+@pytest.fixture(scope="module")
+def game() -> GuessWhat:
+    return GuessWhat()
+
+
+def instance(target: str = "penguin", candidates: Sequence[str] = ZOO, *, max_questions: int = 20,
+             seed: int = 7) -> Instance:
+    params = {"candidates": list(candidates), "target": target, "max_questions": max_questions}
+    return Instance(id=f"hand/{target}", game="guesswhat-v1", split="test", experiment="small", seed=seed,
+                    params=params)
+
+
+def run(game: GuessWhat, role: str, replies: Sequence[str], inst: Instance | None = None) -> EpisodeRecord:
+    """Play ``role`` with fixed replies (the teacher plays the other role); every reply must be used."""
+    it = iter(replies)
+    ep = game.new_episode(inst or instance(), role)
+    play(ep, {role: lambda _msgs: next(it)})
+    assert next(it, None) is None, "the episode ended before the script did"
+    return ep.record()
+
+
+def learner_moves(rec: EpisodeRecord) -> list[Any]:
+    return [t for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
+
+
+def kinds_after_moves(rec: EpisodeRecord) -> list[list[str]]:
+    """For each learner move, the kinds of the messages the learner got before its next move."""
+    out: list[list[str]] = []
+    for t in rec.turns:
+        if t.kind == "move" and t.speaker == rec.learner_role:
+            out.append([])
+        elif out and t.to == rec.learner_role:
+            out[-1].append(t.kind)
+    return out
+
+
+def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
+    assert rec.outcome == expected["outcome"], rec.reason
+    for key, value in expected.items():
+        if key == "rewards":
+            assert [t.reward for t in learner_moves(rec)] == value
+        elif key == "after":
+            assert kinds_after_moves(rec) == value
+        elif key != "outcome":
+            assert rec.scores[key] == pytest.approx(value), key
+
+
+# ------------------------------------------------------------------------------------------ the table
+def test_table_is_complete_and_consistent() -> None:
+    table = load_table()
+    assert len(table.animals) == 65
+    for a in table.animals:
+        # Class facts the matcher's users rely on: the table must not contradict them.
+        assert a.flag("has_feathers") == (a.cls == "bird"), a.name
+        if a.cls == "bird":
+            assert a.legs == 2 and a.flag("has_wings") and a.flag("lays_eggs"), a.name
+        if a.cls == "mammal":
+            assert not a.flag("lays_eggs") and not a.flag("has_scales"), a.name
+        if a.cls == "insect":
+            assert a.legs == 6, a.name
+        if a.cls == "fish":
+            assert a.legs == 0 and a.flag("has_scales") and a.flag("has_tail"), a.name
+        if a.flag("can_fly"):
+            assert a.flag("has_wings"), a.name
+        if a.flag("has_fur"):
+            assert a.cls == "mammal", a.name
+
+
+def test_weights_are_clear_of_the_references() -> None:
+    """A size question about an animal whose weight is near a reference would be a coin flip: every animal
+    is at least 1.2 times heavier or lighter than each reference, unless it *is* the reference."""
+    table = load_table()
+    for a in table.animals:
+        for ref, kg in table.references:
+            if a.name == ref:
+                assert a.weight_kg == kg
+                assert not holds(f"heavier={ref}", a, table) and not holds(f"lighter={ref}", a, table)
+            else:
+                assert max(a.weight_kg / kg, kg / a.weight_kg) >= 1.2, (a.name, ref)
+
+
+def test_every_teacher_question_maps_back_to_its_predicate() -> None:
+    table = load_table()
+    preds = teacher_predicates(table)
+    assert len(preds) == len(set(preds))
+    for pred in preds:
+        res = resolve(render(pred), table)
+        assert (res.kind, res.pred) == ("answer", pred), render(pred)
+
+
+def test_every_name_and_alias_is_an_identity_question() -> None:
+    table = load_table()
+    for a in table.animals:
+        for name in (a.name, *a.aliases):
+            assert resolve(f"Is it a {name}?", table).pred == f"is={a.name}", name
+
+
+@pytest.mark.parametrize(("pred", "animal", "truth"), [
+    ("eats=meat", "bear", True), ("eats=meat", "cow", False), ("eats=plants", "bear", True),
+    ("diet=carnivore", "bear", False), ("water", "penguin", True), ("amphibious", "frog", True),
+    ("amphibious", "whale", False), ("domestic", "horse", True), ("domestic", "fox", False),
+    ("legs>4", "spider", True), ("legs>=4", "dog", True), ("legs<4", "dog", False), ("legs<=2", "eagle", True),
+    ("has_legs", "snake", False), ("legs=0", "snail", True), ("colour=black+white", "zebra", True),
+    ("colour=black+white", "tiger", True), ("colour=black+white", "crow", False), ("heavier=person", "lion", True),
+    ("lighter=mouse", "bee", True), ("heavier=car", "elephant", True), ("heavier=car", "giraffe", False),
+    ("vertebrate", "frog", True), ("invertebrate", "crab", True), ("live_birth", "scorpion", True),
+    ("is=hippo", "hippo", True), ("animal", "ant", True),
+])
+def test_holds(pred: str, animal: str, truth: bool) -> None:
+    table = load_table()
+    assert holds(pred, table.get(animal), table) is truth
+
+
+# ------------------------------------------------------------------------------------------ the matcher
+MATCHER_TABLE: list[tuple[str, str, str]] = [
+    # (question, kind, predicate or a piece of the message)
+    ("Can it fly?", "answer", "can_fly"),
+    ("Is it a flying animal?", "answer", "can_fly"),
+    ("does it have FUR", "answer", "has_fur"),
+    ("Does it have fur or hair?", "answer", "has_fur"),  # two phrases, one predicate
+    ("Is it a mammal?", "answer", "class=mammal"),
+    ("Is it a type of fish?", "answer", "class=fish"),
+    ("Is it brown in colour?", "answer", "colour=brown"),  # the vague "colour" gives way to brown
+    ("Is it gray?", "answer", "colour=grey"),
+    ("Is it black and white?", "answer", "colour=black+white"),
+    ("Does it have 4 legs?", "answer", "legs=4"),
+    ("Is it a four-legged animal?", "answer", "legs=4"),
+    ("Does it have more than four legs?", "answer", "legs>4"),
+    ("Does it have at least 6 legs?", "answer", "legs>=6"),
+    ("Does it have no legs?", "answer", "legs=0"),  # "no" inside a phrase is no negation
+    ("Is it bigger than a cat?", "answer", "heavier=cat"),
+    ("Is it larger than a human being?", "answer", "heavier=person"),
+    ("Is it smaller than a mouse?", "answer", "lighter=mouse"),
+    ("Is it a meat-eater?", "answer", "eats=meat"),
+    ("Does it eat only meat?", "answer", "diet=carnivore"),  # "eat" gives way to a diet predicate
+    ("Is it vegetarian?", "answer", "diet=herbivore"),
+    ("Can it be kept as a pet?", "answer", "kept=pet"),
+    ("Is it a farm animal?", "answer", "kept=farm"),
+    ("Is it found in the wild?", "answer", "kept=wild"),
+    ("Is it a sea creature?", "answer", "habitat=sea"),
+    ("Does it live in rivers or lakes?", "answer", "habitat=freshwater"),
+    ("Does it live on land and in water?", "answer", "amphibious"),
+    ("Does it lay eggs?", "answer", "lays_eggs"),
+    ("Does it give birth to live young?", "answer", "live_birth"),
+    ("Is it a hippopotamus?", "answer", "is=hippo"),
+    ("Is it a guinea pig?", "answer", "is=guinea pig"),  # longest phrase wins over "pig"
+    ("Is it a unicorn or not?", "refuse", "don't know what property"),
+    ("Is it a mammal, yes or no?", "answer", "class=mammal"),
+    ("Is it an animal?", "answer", "animal"),
+    ("Is it purple?", "answer", "colour=purple"),
+    # refusals (corrections)
+    ("What colour is it?", "refuse", "not a yes/no question"),
+    ("How many legs does it have?", "refuse", "not a yes/no question"),
+    ("Isn't it a mammal?", "refuse", '"not"'),
+    ("Does it have no tail?", "refuse", '"no"'),
+    ("Can't it fly?", "refuse", '"not"'),
+    ("Can it swim?", "refuse", '"swim"'),
+    ("Is it a dangerous mammal?", "refuse", '"dangerous"'),
+    ("Does it eat fish?", "refuse", "eats meat, plants or both"),
+    ("Does it live in Africa?", "refuse", '"africa"'),
+    ("Does it live in the jungle and fly?", "refuse", '"jungle"'),
+    ("Blue whale?", "clarify", "Do you mean 'Is it blue?' or 'Is it a whale?'?"),  # two topics
+    ("Hmm.", "refuse", "don't know what property"),
+    # clarifications
+    ("Is it big?", "clarify", "Bigger or smaller than what?"),
+    ("Is it bigger than a dog?", "clarify", "Bigger or smaller than what?"),  # the dog is no reference
+    ("Is it bigger than a breadbox?", "clarify", "Bigger or smaller than what?"),
+    ("Is it colourful?", "clarify", "Which colour do you mean?"),
+    ("Is it a mammal or a bird?", "clarify", "Do you mean 'Is it a mammal?' or 'Is it a bird?'?"),
+    ("Is it a big cat?", "clarify", "Do you mean 'Is it a cat?' or a question about its size"),
+    ("Does it have black and white stripes?", "clarify",
+     "Do you mean 'Is it black and white?' or 'Does it have stripes?'?"),
+    ("Is it a bird? Can it fly?", "clarify", "one thing at a time"),
+]
+
+
+@pytest.mark.parametrize(("question", "kind", "want"), MATCHER_TABLE, ids=[q for q, _, _ in MATCHER_TABLE])
+def test_matcher(question: str, kind: str, want: str) -> None:
+    res = resolve(question, load_table())
+    assert res.kind == kind, res
+    if kind == "answer":
+        assert res.pred == want
+    else:
+        assert want in res.message, res.message
+        assert res.pred == ""
+
+
+def test_normalise() -> None:
+    assert normalise("Isn't it a MEAT-eater?!") == ["is", "not", "it", "meat", "eater"]
+    assert normalise("Can’t it fly? It cannot.") == ["can", "not", "it", "fly", "it", "can", "not"]
+    assert normalise("Żółw? 🐢") == ["w"]  # non-ASCII letters only separate words: no crash, no match
+
+
+# ------------------------------------------------------------------------------------------ parsing
+@pytest.mark.parametrize(("text", "kind", "body"), [
+    ("QUESTION: Can it fly?", "question", "Can it fly?"),
+    ("  question:can it fly", "question", "can it fly"),
+    ("Let me think.\n**QUESTION:** Does it have fur?\n", "question", "Does it have fur?"),
+    ("GUESS: Penguin", "guess", "penguin"),
+    ('guess: "the Guinea  Pig".', "guess", "guinea pig"),
+    ("- GUESS: **hippo**", "guess", "hippo"),
+])
+def test_parse_questioner_accepts(text: str, kind: str, body: str) -> None:
+    move = parse_questioner(text)
+    assert (move.kind, move.text) == (kind, body)
+
+
+@pytest.mark.parametrize("text", [
+    "", "Can it fly?", "QUESTION:", "QUESTION:   ", "GUESS: ...", "QUESTION: Can it fly?\nGUESS: eagle",
+    "QUESTION: " + "is it big " * 30, "Assistant: GUESS: cat", "ANSWER: yes", "GUESS: " + "x" * 50,
+])
+def test_parse_questioner_rejects(text: str) -> None:
+    with pytest.raises(FormatError, match="QUESTION"):
+        parse_questioner(text)
+
+
+@pytest.mark.parametrize(("text", "answer"), [("ANSWER: yes", "yes"), ("answer: No.", "no"),
+                                              ("Thinking...\nANSWER: **YES**", "yes")])
+def test_parse_answerer_accepts(text: str, answer: str) -> None:
+    assert parse_answerer(text).text == answer
+
+
+@pytest.mark.parametrize("text", ["", "yes", "ANSWER: maybe", "ANSWER:", "ANSWER: yes\nANSWER: no",
+                                  "QUESTION: is it red?"])
+def test_parse_answerer_rejects(text: str) -> None:
+    with pytest.raises(FormatError, match="ANSWER: yes"):
+        parse_answerer(text)
+
+
+# ------------------------------------------------------------------------------------------ instances
+def test_instances(game: GuessWhat) -> None:
+    sizes = {"small": 8, "medium": 16, "large": 32}
+    targets: dict[str, set[str]] = {}
+    for split in ("train", "validation", "test"):
+        insts = game.generate(split)
+        targets[split] = {i.params["target"] for i in insts}
+        for inst in insts:
+            p = inst.params
+            assert split_of(p["target"], salt=SPLIT_SALT) == split  # held-out targets stay held out
+            assert len(p["candidates"]) == len(set(p["candidates"])) == sizes[inst.experiment]
+            assert p["target"] in p["candidates"] and p["max_questions"] == 20
+            assert all(c in game.table.names for c in p["candidates"])
+    assert not targets["test"] & (targets["train"] | targets["validation"])
+    assert targets["test"] == set(game.pools["test"])  # 20 instances cycle through all 9 test animals
+    assert len(game.pools["test"]) == 9 and len(game.pools["validation"]) == 12
+
+
+def test_optimal_and_entropy() -> None:
+    assert [optimal_questions(n) for n in (2, 8, 9, 16, 32)] == [1, 3, 4, 4, 5]
+    assert split_entropy(4, 8) == 1.0 and split_entropy(0, 8) == 0.0 and split_entropy(8, 8) == 0.0
+    assert split_entropy(1, 4) == pytest.approx(0.811278, abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ learner questioner
+THIRD = round(1 / 3, 4)
+QUESTIONER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("win with two questions (feathers 8->2, fly 2->1)",
+     ["QUESTION: Does it have feathers?", "QUESTION: Can it fly?", "GUESS: penguin"],
+     {"outcome": "success", "main": 100.0, "questions": 2, "rewards": [round(2 / 3, 4), THIRD, 1.0],
+      "after": [["observation", "environment"]] * 2 + [["environment"]], "information_gain": (0.8113 + 1) / 2}),
+    ("win with four questions: 100 x 3/4",
+     ["QUESTION: Is it an animal?", "QUESTION: Does it have feathers?", "QUESTION: Does it have feathers?",
+      "QUESTION: Can it fly?", "GUESS: The Penguin."],
+     {"outcome": "success", "main": 75.0, "questions": 4, "uninformative_questions": 2,
+      "rewards": [-0.1, round(2 / 3, 4), -0.1, THIRD, 1.0]}),
+    ("a lucky guess without questions", ["GUESS: penguin"],
+     {"outcome": "success", "main": 100.0, "questions": 0, "rewards": [1.0]}),
+    ("a wrong guess loses", ["QUESTION: Does it have feathers?", "GUESS: eagle"],
+     {"outcome": "lose", "main": 0.0, "rewards": [round(2 / 3, 4), 0.0],
+      "after": [["observation", "environment"], ["environment"]]}),
+    ("format error, then a repair", ["Is it a bird?", "QUESTION: Is it a bird?", "GUESS: penguin"],
+     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, round(2 / 3, 4), 1.0],
+      "after": [["correction"], ["observation", "environment"], ["environment"]]}),
+    ("three format errors abort", ["Is it a bird?", "QUESTION:", "GUESS:"],
+     {"outcome": "aborted", "main": 0.0, "format_errors": 3, "after": [["correction"], ["correction"],
+                                                                       ["environment"]]}),
+    ("a question the answerer cannot answer is a correction; the learner rephrases",
+     ["QUESTION: Can it swim?", "QUESTION: Does it live in water?", "GUESS: penguin"],
+     {"outcome": "success", "rule_errors": 1, "main": 100.0, "rewards": [-0.5, round(math.log2(8 / 2) / 3, 4), 1.0],
+      "after": [["correction"], ["observation", "environment"], ["environment"]]}),
+    ("three refusals in a row abort",
+     ["QUESTION: Can it swim?", "QUESTION: What colour is it?", "QUESTION: Isn't it a bird?"],
+     {"outcome": "aborted", "main": 0.0, "rule_errors": 3}),
+    ("an ambiguous question gets a clarification, not a correction",
+     ["QUESTION: Is it a big bird?", "QUESTION: Is it a bird?", "GUESS: penguin"],
+     {"outcome": "success", "main": 100.0, "clarifications": 1, "questions": 1, "rule_errors": 0,
+      "rewards": [-0.05, round(2 / 3, 4), 1.0],
+      "after": [["clarification"], ["observation", "environment"], ["environment"]]}),
+    ("a guess that is no candidate is a rule error", ["GUESS: lion", "GUESS: penguin"],
+     {"outcome": "success", "rule_errors": 1, "rewards": [-0.5, 1.0], "after": [["correction"], ["environment"]]}),
+    ("an unknown word as a guess is a rule error", ["GUESS: unicorn", "GUESS: penguin"],
+     {"outcome": "success", "rule_errors": 1, "rewards": [-0.5, 1.0]}),
+]
+
+
+@pytest.mark.parametrize(("name", "replies", "expected"), QUESTIONER_TABLE, ids=[r[0] for r in QUESTIONER_TABLE])
+def test_learner_questioner(game: GuessWhat, name: str, replies: list[str], expected: dict[str, Any]) -> None:
+    check_expected(run(game, "questioner", replies), expected)
+
+
+def test_question_budget(game: GuessWhat) -> None:
+    rec = run(game, "questioner", ["QUESTION: Is it a mammal?", "QUESTION: Is it a cat?", "QUESTION: Is it a dog?",
+                                   "GUESS: penguin"], instance(max_questions=2))
+    texts = [t.text for t in rec.turns if t.to == "questioner" and t.kind in ("environment", "correction")]
+    assert texts[0] == "Questions used: 1 of 2. Ask another question or guess."
+    assert texts[1].startswith("That was your last question (2 of 2)")
+    assert texts[2].startswith("You have used all 2 questions")
+    assert rec.outcome == "success" and rec.scores["rule_errors"] == 1 and rec.scores["questions"] == 2
+
+
+def test_clarifications_are_bounded(game: GuessWhat) -> None:
+    vague = ["QUESTION: Is it big?"] * (MAX_CLARIFICATIONS + 1)
+    rec = run(game, "questioner", [*vague, "GUESS: penguin"])
+    kinds = [k for ks in kinds_after_moves(rec) for k in ks]
+    assert kinds == ["clarification"] * MAX_CLARIFICATIONS + ["correction", "environment"]
+    assert rec.scores["clarifications"] == MAX_CLARIFICATIONS and rec.scores["rule_errors"] == 1
+    last_correction = [t.text for t in rec.turns if t.kind == "correction"][-1]
+    assert last_correction.startswith("I still can't tell what you mean")
+
+
+def test_clarification_and_correction_happen_exactly_when_they_should(game: GuessWhat) -> None:
+    """Over the whole matcher table: a clarification iff the matcher is unsure, a correction iff it refuses,
+    and the answerer sees only the questions it is asked to answer."""
+    for question, kind, _ in MATCHER_TABLE:
+        rec = run(game, "questioner", [f"QUESTION: {question}", "GUESS: penguin"])
+        first = kinds_after_moves(rec)[0]
+        want = {"answer": ["observation", "environment"], "clarify": ["clarification"],
+                "refuse": ["correction"]}[kind]
+        assert first == want, question
+        relayed = [t.text for t in rec.turns if t.to == "answerer" and t.kind == "observation"]
+        assert relayed == ([f"QUESTION: {question}"] if kind == "answer" else []), question
+
+
+def test_notes_on_moves(game: GuessWhat) -> None:
+    rec = run(game, "questioner", ["QUESTION: Is it big?", "QUESTION: Does it have feathers?", "GUESS: eagle"])
+    notes = [t.parse for t in learner_moves(rec)]
+    assert notes[0] == {"act": "question", "clarified": True, "topics": ["vague:size"], "repair": False,
+                        "ok": True}
+    assert notes[1] == {"act": "question", "pred": "has_feathers", "remaining": 8, "yes": 2,
+                        "split_entropy": 0.8113, "uninformative": False, "repair": True, "ok": True}
+    assert notes[2] == {"act": "guess", "guess": "eagle", "correct": False, "consistent": True, "repair": False,
+                        "ok": True}
+    rec = run_answerer(game, [lying, truthful])
+    assert [(t.parse or {}).get("repair") for t in learner_moves(rec)] == [None, True, False, False]
+
+
+# ------------------------------------------------------------------------------------------ learner answerer
+Plan = Callable[[GuessWhatEpisode], str]
+
+
+def truthful(ep: GuessWhatEpisode) -> str:
+    assert ep.pending_question is not None
+    return "ANSWER: " + ("yes" if ep._holds(ep.pending_question[0], ep.target) else "no")
+
+
+def lying(ep: GuessWhatEpisode) -> str:
+    return "ANSWER: " + ("no" if truthful(ep).endswith("yes") else "yes")
+
+
+def run_answerer(game: GuessWhat, plan: Sequence[Plan], inst: Instance | None = None) -> EpisodeRecord:
+    """The learner answers with the plan's steps in order (then truthfully); the teacher questions."""
+    ep = game.new_episode(inst or instance(), "answerer")
+    assert isinstance(ep, GuessWhatEpisode)
+    steps = list(plan)
+    while ep.pending() is not None:
+        ep.act(steps.pop(0)(ep) if steps else truthful(ep))
+    assert not steps, "the episode ended before the plan did"
+    return ep.record()
+
+
+ANSWERER_TABLE: list[tuple[str, list[Plan], dict[str, Any]]] = [
+    ("all answers right", [], {"outcome": "success", "main": 100.0, "answer_accuracy": 1.0, "rule_errors": 0}),
+    ("a wrong answer is corrected, then repaired", [lying, truthful],
+     {"outcome": "success", "rule_errors": 1, "main": 100.0 * 2 / 3, "answer_accuracy": 2 / 3}),
+    ("format error, then a right answer: accuracy is about content", [lambda ep: "yes", truthful],
+     {"outcome": "success", "format_errors": 1, "main": 100.0, "answer_accuracy": 1.0}),
+    ("three wrong answers in a row abort", [lying, lying, lying],
+     {"outcome": "aborted", "main": 0.0, "rule_errors": 3, "answer_accuracy": 0.0}),
+    ("three format errors abort", [lambda ep: "", lambda ep: "ANSWER: maybe", lambda ep: "GUESS: cat"],
+     {"outcome": "aborted", "main": 0.0, "format_errors": 3}),
+]
+
+
+@pytest.mark.parametrize(("name", "plan", "expected"), ANSWERER_TABLE, ids=[r[0] for r in ANSWERER_TABLE])
+def test_learner_answerer(game: GuessWhat, name: str, plan: list[Plan], expected: dict[str, Any]) -> None:
+    check_expected(run_answerer(game, plan), expected)
+
+
+def test_answerer_correction_names_the_topic(game: GuessWhat) -> None:
+    rec = run_answerer(game, [lying, truthful])
+    questions = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "questioner"]
+    assert len(questions) == 4 and questions[-1] == "GUESS: penguin"  # 3 questions, the optimum for 8
+    correction = next(t for t in rec.turns if t.kind == "correction")
+    assert correction.to == "answerer" and "is not right for the secret animal" in correction.text
+    assert "The question is about" in correction.text and questions[0].removeprefix("QUESTION: ") in correction.text
+    assert [t.reward for t in learner_moves(rec)] == [-0.5, 0.2, 0.2, 0.2]
+    assert "information_gain" not in rec.scores  # the questioner's scores belong to a learner questioner
+
+
+def test_answerer_sees_target_and_table_row(game: GuessWhat) -> None:
+    ep = game.new_episode(instance(), "answerer")
+    turn = ep.pending()
+    assert turn is not None and turn.role == "answerer"
+    assert len(turn.messages) == 1  # the instructions and the first question, merged into one message
+    text = turn.messages[0]["content"]
+    assert "The secret animal is: penguin" in text and "- can fly: no" in text and "- legs: 2" in text
+    assert text.splitlines()[-1].startswith("QUESTION: ")
+
+
+def test_teacher_questioner_ignores_the_target(game: GuessWhat) -> None:
+    """The reference questioner uses only public information: with the same candidates and seed, its first
+    question is the same whatever the secret animal."""
+    first = set()
+    for target in ZOO:
+        rec = run_answerer(game, [], instance(target))
+        first.add(next(t.text for t in rec.turns if t.kind == "move" and t.speaker == "questioner"))
+        assert rec.outcome == "success" and rec.scores["questions"] == 3
+    assert len(first) == 1
+
+
+# ------------------------------------------------------------------------------------------ golden
+GOLDEN_REPLIES = [
+    "Is it a mammal?",                        # format error -> correction
+    "QUESTION: Is it big?",                   # vague -> clarification
+    "QUESTION: Is it bigger than a cat?",     # answered
+    "QUESTION: Can it swim?",                 # refused -> correction
+    "QUESTION: Does it have feathers?",       # answered
+    "QUESTION: Does it live in water?",       # answered
+    "QUESTION: Is it a flamingo?",            # answered
+    "GUESS: flamingo",
+]
+
+
+def test_golden_transcript(game: GuessWhat) -> None:
+    inst = game.generate("test", n=1)[0]
+    assert inst.id == "test/small/0000" and inst.params["target"] == "flamingo", \
+        "the test split changed: rewrite GOLDEN_REPLIES, then the golden file"
+    rec = run(game, "questioner", GOLDEN_REPLIES, inst)
+    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
+             for t in rec.turns]
+    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
+    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    kinds = [t["kind"] for t in turns]
+    assert kinds.count("correction") == 2 and kinds.count("clarification") == 1
+    assert rec.outcome == "success" and rec.scores["questions"] == 4 and rec.scores["main"] == 75.0
+
+
+# ------------------------------------------------------------------------------------------ players, contract
+def _mean_main(game: GuessWhat, player: Any) -> dict[str, float]:
+    tasks = [EpisodeTask(game, inst, role) for inst in game.generate("test") for role in game.learner_roles]
+    summary = Runner({"learner": player}).run(tasks)
+    assert len(summary.records) == len(tasks) == 120
+    return {role: sum(r.scores["main"] for r in summary.records if r.learner_role == role) / 60
+            for role in game.learner_roles}
+
+
+def test_reference_player_is_near_optimal(game: GuessWhat) -> None:
+    means = _mean_main(game, ReferencePlayer())
+    assert means["questioner"] >= 90.0  # 96.8: the optimum ceil(log2 N) in most episodes
+    assert means["answerer"] == 100.0
+
+
+def test_random_player_scores_nothing(game: GuessWhat) -> None:
+    means = _mean_main(game, RandomPlayer(0))
+    assert means["questioner"] <= 5.0 and means["answerer"] <= 5.0
+
+
+def test_self_play_is_deterministic(game: GuessWhat) -> None:
+    inst = game.generate("validation", n=1)[2]
+    a, b = (game.new_episode(inst, "questioner", {r: TEACHER for r in game.roles}).record().to_json()
+            for _ in range(2))
+    assert a == b
+
+
+def test_scores_survive_a_json_round_trip(game: GuessWhat) -> None:
+    for rec in (run(game, "questioner", GOLDEN_REPLIES[1:4] + ["GUESS: penguin"]),
+                run_answerer(game, [lying, truthful])):
+        back = EpisodeRecord.from_json(rec.to_json())
+        assert game.score(back) == rec.scores
+
+
+def test_card_documents_roles_formats_and_scores(game: GuessWhat) -> None:
+    card = game.card
+    assert card.startswith("Guess What:")
+    for word in ("questioner", "answerer", "small", "medium", "large", "QUESTION:", "GUESS:", "ANSWER: yes",
+                 "clarification", "correction", "environment", "observation", "instruction", "Version history",
+                 "v1: first version", "main", *game.score_ranges):
+        assert word in card, word
+    assert game.versioned_id == "guesswhat-v1" and game.learner_roles == game.roles
+
+
+def test_check_game(game: GuessWhat) -> None:
+    results = check_game(game)
+    assert all(r.passed for r in results)
+    assert any("1000/role" in r.detail for r in results)
