@@ -116,4 +116,8 @@ class Game(ABC):
 
     @abstractmethod
     def game_scores(self, record: EpisodeRecord) -> dict[str, float]:
-        """Game-specific scores from the record; must include ``main`` in 0-100."""
+        """Game-specific scores from the record; must include ``main`` in 0-100.
+
+        A score that does not apply to the learner's role (or to the instance's variant) is left out, not
+        set to 0, so that averages over episodes are not skewed by episodes where it means nothing.
+        """
