@@ -8,6 +8,7 @@ that a game honours the contract.
 from .checks import CheckResult, GameCheckError, check_game, hostile_replies
 from .episode import LEARNER, TEACHER, Episode, FormatError, MoveError, PendingTurn, RuleError, sanitize
 from .game import Game
+from .loading import DatasetMismatchError, instances_fingerprint, load_instances
 from .records import (
     FEEDBACK_KINDS,
     OUTCOMES,
@@ -31,9 +32,10 @@ from .registry import (
 from .seeding import cycle_pick, split_of, stable_seed
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "LEARNER", "OUTCOMES", "SPLITS", "TEACHER",
-    "CheckResult", "Episode", "EpisodeRecord", "FormatError", "Game", "GameCheckError", "GameInfo", "Instance",
-    "MoveError", "PendingTurn", "RecordError", "RuleError", "Turn", "UnknownGameError",
-    "check_game", "cycle_pick", "episode_key", "game_names", "hostile_replies", "list_games", "load_game", "register", "sanitize",
-    "split_of", "stable_seed", "unregister",
+    "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "LEARNER", "OUTCOMES", "SPLITS", "TEACHER", "check_game",
+    "CheckResult", "cycle_pick", "DatasetMismatchError", "Episode", "episode_key", "EpisodeRecord",
+    "FormatError", "Game", "game_names", "GameCheckError", "GameInfo", "hostile_replies", "Instance",
+    "instances_fingerprint", "list_games", "load_game", "load_instances", "MoveError", "PendingTurn",
+    "RecordError", "register", "RuleError", "sanitize", "split_of", "stable_seed", "Turn", "UnknownGameError",
+    "unregister",
 ]

@@ -64,6 +64,20 @@ class PendingTurn:
     messages: tuple[dict[str, str], ...]
 
 
+def add_message(history: list[dict[str, str]], role: str, text: str) -> bool:
+    """Append a chat message to ``history``; returns whether it was merged into the previous one.
+
+    Consecutive ``user`` messages merge with a blank line, since chat templates expect user and assistant
+    turns to alternate. This is the one rule for building a role's view: episodes use it live, and the
+    dataset builders use it to rebuild a role's history from a record.
+    """
+    if role == "user" and history and history[-1]["role"] == "user":
+        history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + text}
+        return True
+    history.append({"role": role, "content": text})
+    return False
+
+
 def sanitize(text: object) -> tuple[str, int | None]:
     """Make any reply safe to store and parse: a ``str`` of valid Unicode, at most ``MAX_REPLY_CHARS`` long.
 
@@ -134,11 +148,7 @@ class Episode(ABC):
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback kind {kind!r}; expected one of {FEEDBACK_KINDS}")
         self._turns.append(Turn(index=len(self._turns), speaker=speaker, to=role, kind=kind, text=text))
-        history = self._histories[role]
-        if history and history[-1]["role"] == "user":
-            history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + text}
-        else:
-            history.append({"role": "user", "content": text})
+        add_message(self._histories[role], "user", text)
 
     def note(self, **fields: Any) -> None:
         """Attach details to the move being applied; they land in the move's ``parse`` field of the record.
@@ -231,7 +241,7 @@ class Episode(ABC):
         index = len(self._turns)
         self._turns.append(Turn(index=index, speaker=role, to="game", kind="move", text=text,
                                 tokens=tokens, truncated_from=original_len))
-        self._histories[role].append({"role": "assistant", "content": text})
+        add_message(self._histories[role], "assistant", text)
         self._notes = {}
         try:
             move = self.parse(role, text)

@@ -85,6 +85,10 @@ class Wordle(WordleGame):
         scored guesses; guesser: critic's AGREE), ``correction`` (format/rule errors; critic's DISAGREE),
         ``environment`` (letter feedback, guesses left, win/lose).
 
+    Data
+        ``targets.txt`` and ``allowed.txt`` are selected from the frequency lists of the ``wordfreq``
+        package (its data is licensed CC BY-SA 4.0) by ``build_words.py``; the lists keep that license.
+
     Version history
         v1: first version.
     """
