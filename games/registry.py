@@ -33,6 +33,7 @@ BUILTIN: dict[str, str] = {
     "mapnav": "playschool.games.mapnav:MapNav",
     "privateshared": "playschool.games.privateshared:PrivateShared",
     "guesswhat": "playschool.games.guesswhat:GuessWhat",
+    "drawing": "playschool.games.drawing:Drawing",
 }
 
 

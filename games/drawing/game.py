@@ -1,0 +1,340 @@
+"""Drawing: the game card (:class:`Drawing`), the instance generator, the scorer and the episode state machine."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, ClassVar
+
+from ..episode import Episode, FormatError, RuleError
+from ..game import Game
+from ..records import EpisodeRecord
+from ..seeding import cycle_pick
+from . import planner, prompts, shapes
+from .commands import Command, merge, parse_command, question
+from .grid import EMPTY, Grid, at, cell_f1, cell_score, differing, is_grid, paint
+from .moves import DrawerMove, InstructorMove, parse_drawer, parse_instructor
+
+__all__ = ["Drawing", "DrawingEpisode"]
+
+#: Commands per episode (answers to the drawer's questions do not count).
+MAX_COMMANDS = 20
+#: Chance that the teacher instructor leaves something out of a command on purpose (hard, learner drawer) ...
+P_INCOMPLETE = 0.4
+#: ... and the most times it does so in one episode, so that most commands still come whole.
+MAX_OMISSIONS = 3
+#: Shaping: the instructor's command needed a question; the drawer asked when it had to (+) or needlessly (-);
+#: the drawer drew without asking when it had to (-); the instructor ended with the right (+) or wrong (-) grid.
+INCOMPLETE_PENALTY = -0.05
+CLARIFY_BONUS = 0.1
+MISSED_PENALTY = -0.1
+DONE_BONUS = 0.2
+
+
+class Drawing(Game):
+    """Drawing: an instructor who sees a 5x5 letter picture talks a drawer into copying it, command by command.
+
+    Roles
+        ``instructor`` and ``drawer``; the learner may play either, the programmatic teacher plays the other.
+
+    Experiments
+        ``easy``: one letter in 1-3 whole rows/columns. ``medium``: one letter in a hand-drawn figure
+        (``shapes.json``: 48 figures, e.g. letters and digits drawn with cells, a heart, a diamond, stairs),
+        which needs stretches of rows and columns, diagonals and single cells. ``hard``: a figure plus 3-5
+        scattered cells of a second letter and, half of the time, 1-2 cells of a third; with a learner
+        drawer, the teacher instructor leaves something out of a command on purpose (chance 0.4 per
+        command, at most 3 times per episode).
+
+    Instances
+        ``params = {"target": [5 strings of 5 chars], "family": "lines"|"figures", "shape": str,
+        "letter": the shape's letter, "letters": [the letters in the target], "max_commands": 20,
+        "p_incomplete": 0.0 or 0.4}``. Pictures are (shape, letter) items, letters from B-Z without I (a
+        capital A or I standing alone reads as a word); each item belongs to one split by a hash of its name
+        (``split_of``), so no test picture is a training picture, and a split's items are drawn without
+        replacement (``cycle_pick``). Hard instances add the scattered cells with the instance rng on top of
+        a figure item of the split.
+
+    Action format (keywords case-insensitive; markdown around a keyword line is forgiven)
+        instructor: exactly one line ``COMMAND: <command>``, ``ANSWER: <answer>`` (only after the drawer's
+        question) or ``DONE``; other lines are ignored, two move lines are a format error. Commands are free
+        text in the grammar of ``commands.py``: a letter (a capital letter, or quoted) and a place: rows,
+        columns and where they meet (``put X in row 2 from column 1 to column 3``, ``fill the second column
+        with O``, ``put X in rows 1 and 5, columns 2 to 4``), cells (``put B at row 3 col 4``, ``put Z at
+        (1, 2) and (5, 1)``), a straight line (``from (3, 1) to (1, 3)``), ``the main diagonal`` / ``the
+        anti-diagonal`` (or a stretch: ``from row 2 to row 4``), ``the border``, ``the whole grid``,
+        corners, ``the center``; ordinal and number words are understood; ``clear``/``erase``/``remove``
+        empties cells.
+        drawer: ``GRID:`` then 5 lines of 5 characters, each a letter or ``.`` (spaces between cells
+        allowed), e.g. ``GRID:\\nXXXXX\\n.....\\n..O..\\n.....\\n.....``; or ``CLARIFY: <question>``.
+
+    Flow
+        instructor command -> the drawer carries it out and shows its grid (or asks first if the command is
+        incomplete) -> the instructor's next command ... until DONE or 20 commands. A question goes to the
+        instructor, whose ANSWER completes the command (a new COMMAND instead drops it).
+
+    Feedback kinds
+        ``instruction``: the rules (the instructor's include the target); commands and answers relayed to
+        the drawer. ``observation``: the drawer's grid shown to the instructor after each executed command.
+        ``clarification``: the drawer's question relayed to the instructor. ``correction``: a format error (no
+        move line; an uninterpretable command: "The drawer could not understand ...: it names neither a
+        letter nor a place"; two letters or two actions in one command; unsupported words such as "except";
+        a bad grid) or a rule error (a place outside the grid, ANSWER with no open question or one that does
+        not supply what was asked, a second CLARIFY after the answer) - each with a chance to repair; and, for
+        the drawer, a grid that does not carry out the command literally ("... row 2, column 3 should be 'X',
+        not '.' ...") or that was drawn without asking when the command was incomplete ("... did not say which
+        letter ...") - that grid stands, and the instructor goes on from it. ``environment``: after each grid
+        the instructor hears how many cells still differ and how many commands are left; at the end both
+        hear the result.
+
+    Incomplete commands (the drawer asks exactly then; otherwise it carries the command out)
+        no letter ("fill row 2"); no place ("put X there"); a row or column without a number ("put X in a row,
+        from column 1 to column 3"); ``row 2 and column 3`` (only the meeting cell, or both whole lines?);
+        ``the diagonal`` without saying which. The teacher drawer's questions: "Which letter should I put in
+        row 2?", "Where should I put X?", "Which row should X go in?", "Do you mean only the cells where row 2
+        and column 3 meet, or all of row 2 and all of column 3?", "Which diagonal: ...?".
+
+    Teacher
+        drawer: reads only the command and answer texts it was given, with the same parser; asks exactly when
+        the command is incomplete, else applies it literally to its own grid. instructor: sees the target and
+        the grid the drawer showed; each turn it answers an open question (supplying what it left out, or
+        restating the command), or says DONE when the grids match, or gives the greedy command that fixes the
+        most differing cells without spoiling any (``planner.py``: whole grid, rows, columns, stretches,
+        blocks, diagonals, short diagonal strokes, the border, else up to 3 cells), phrased with a template
+        chosen by the episode rng.
+        Both play the learner's role as the reference player (main 100 on the test split).
+
+    Episode end
+        ``success`` when the game ends (DONE, or the 20th command carried out) with the drawer's grid equal to
+        the target; ``lose`` otherwise, also at 100 moves; ``aborted`` after the third invalid move in a row of
+        one kind (format or rule).
+
+    Rewards (every learner move)
+        instructor: a command: the change in cell F1 its literal execution brings (-0.05 instead if it needs a
+        question); an answer: the change in cell F1 of the completed command; DONE: +0.2 with the grid right,
+        -0.2 otherwise. drawer: a grid: the change in cell F1 (-0.1 more if the command was incomplete); a
+        question: +0.1 if the command was incomplete, -0.1 if not. Format error -1, rule error -0.5.
+
+    Scores (recomputed from the record: the params' target, the drawer's grid texts, the moves' notes)
+        ``main`` = 100 x ``cell_f1`` of the final grid against the target. ``cell_f1`` with
+        ``cell_precision`` (filled cells holding the target's letter / filled cells) and ``cell_recall``
+        (target cells holding their letter / target cells); ``exact`` (0/1); ``commands`` (the instructor's
+        commands); ``clarifications`` (the drawer's questions); ``missed_clarifications`` (grids drawn for
+        incomplete commands); ``unneeded_clarifications`` (questions about complete commands); ``deviations``
+        (grids that do not carry out a complete command literally).
+
+    Version history
+        v1: first version.
+    """
+
+    name = "drawing"
+    version = 1
+    roles = ("instructor", "drawer")
+    learner_roles = ("instructor", "drawer")
+    experiments = ("easy", "medium", "hard")
+    max_moves: ClassVar[int] = 100
+    score_ranges: ClassVar[dict[str, tuple[float, float]]] = {
+        "cell_f1": (0.0, 1.0), "cell_precision": (0.0, 1.0), "cell_recall": (0.0, 1.0), "exact": (0.0, 1.0),
+        "commands": (0.0, float(MAX_COMMANDS)), "clarifications": (0.0, float(max_moves)),
+        "missed_clarifications": (0.0, float(max_moves)), "unneeded_clarifications": (0.0, float(max_moves)),
+        "deviations": (0.0, float(max_moves)),
+    }
+
+    def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
+        family = "lines" if experiment == "easy" else "figures"
+        # Hard draws its figures in its own order, so medium and hard instances of an index differ.
+        key = cycle_pick(shapes.pool(family, split), index, key=f"{self.versioned_id}/{split}/{experiment}")
+        shape, letter = key.split("/")
+        target, letters = shapes.picture(family, key), [letter]
+        if experiment == "hard":
+            target, letters = shapes.scatter(target, rng, letters)
+        return {"target": list(target), "family": family, "shape": shape, "letter": letter, "letters": letters,
+                "max_commands": MAX_COMMANDS, "p_incomplete": P_INCOMPLETE if experiment == "hard" else 0.0}
+
+    def episode_class(self) -> type[Episode]:
+        return DrawingEpisode
+
+    def game_scores(self, record: EpisodeRecord) -> dict[str, float]:
+        raw = record.instance.get("params", {}).get("target")
+        target: Grid = tuple(raw) if is_grid(raw) else EMPTY
+        grid = EMPTY
+        commands = clarifications = missed = unneeded = deviations = 0
+        for t in record.turns:
+            parse = t.parse or {}
+            if t.kind != "move" or not parse.get("ok"):
+                continue
+            if t.speaker == "instructor":
+                commands += parse.get("act") == "instruct"
+                continue
+            try:
+                move = parse_drawer(t.text)
+            except FormatError:  # cannot happen for a move accepted live; a hand-edited record is no crash
+                continue
+            if move.kind == "grid":
+                grid = move.grid
+                missed += parse.get("ambiguous") is True
+                deviations += parse.get("consistent") is False
+            else:
+                clarifications += 1
+                unneeded += parse.get("ambiguous") is False
+        score = cell_score(grid, target)
+        return {"main": 100.0 * score.f1, "cell_f1": score.f1, "cell_precision": score.precision,
+                "cell_recall": score.recall, "exact": float(grid == target), "commands": float(commands),
+                "clarifications": float(clarifications), "missed_clarifications": float(missed),
+                "unneeded_clarifications": float(unneeded), "deviations": float(deviations)}
+
+
+class DrawingEpisode(Episode):
+    """One drawing episode. State: the drawer's grid as last shown, the command in force, an open question."""
+
+    game: Drawing
+
+    def start(self) -> None:
+        p = self.params
+        self.target: Grid = tuple(p["target"])
+        if not is_grid(self.target):
+            raise ValueError(f"drawing: malformed target {p['target']!r}")
+        self.max_commands = int(p.get("max_commands", MAX_COMMANDS))
+        self.p_incomplete = float(p.get("p_incomplete", 0.0))
+        self.grid: Grid = EMPTY  # the drawer's grid, as it last showed it
+        self.commands = 0
+        self.current: Command | None = None  # the instructor's command in force, completed by answers
+        self.open_question: str | None = None  # the drawer's question, until the instructor replies
+        self.answered = False  # the instructor answered a question about the current command
+        # The teacher instructor's memory: its answer to a question about its last command; omissions so far.
+        self.teacher_answer = ""
+        self.omissions = 0
+        # What the drawer has been told about the current command: the command text, then any answer. The
+        # teacher drawer reads only this (and its own grid).
+        self.heard: list[str] = []
+        self.tell("instructor", prompts.instructor_instructions(self.target, self.max_commands), "instruction")
+        self.tell("drawer", prompts.drawer_instructions(), "instruction")
+        self.expect("instructor")
+
+    # ---------------------------------------------------------------- moves
+    def parse(self, role: str, text: str) -> InstructorMove | DrawerMove:
+        return parse_instructor(text) if role == "instructor" else parse_drawer(text)
+
+    def apply(self, role: str, move: Any) -> float:
+        if isinstance(move, InstructorMove):
+            if move.kind == "done":
+                return self._done()
+            if move.kind == "answer":
+                return self._answer(move.text)
+            assert move.command is not None
+            return self._command(move.text, move.command)
+        if move.kind == "clarify":
+            return self._clarify(move.question)
+        return self._draw(move.grid)
+
+    def _gain(self, cmd: Command) -> float:
+        """The change in cell F1 that carrying out ``cmd`` literally would bring."""
+        cells = cmd.cells or frozenset()
+        after = paint(self.grid, cells, cmd.ink)
+        return round(cell_f1(after, self.target) - cell_f1(self.grid, self.target), 4)
+
+    def _command(self, text: str, cmd: Command) -> float:
+        if cmd.bad:
+            raise RuleError(prompts.outside(cmd.bad))
+        self.commands += 1
+        self.current, self.open_question, self.answered = cmd, None, False
+        self.heard = [text]
+        self.note(act="instruct", complete=cmd.complete, missing=list(cmd.missing))
+        self.tell("drawer", prompts.relay_command(text), "instruction", speaker="instructor")
+        self.expect("drawer")
+        return self._gain(cmd) if cmd.complete else INCOMPLETE_PENALTY
+
+    def _answer(self, text: str) -> float:
+        if self.open_question is None or self.current is None:
+            raise RuleError(prompts.NO_QUESTION)
+        merged = merge(self.current, text)
+        if merged.bad:
+            raise RuleError(prompts.outside(merged.bad))
+        if not merged.complete:
+            raise RuleError(prompts.not_an_answer(self.open_question))
+        self.current, self.open_question, self.answered = merged, None, True
+        self.heard.append(text)
+        self.note(act="answer")
+        self.tell("drawer", prompts.relay_answer(text), "instruction", speaker="instructor")
+        self.expect("drawer")
+        return self._gain(merged)
+
+    def _done(self) -> float:
+        self.note(act="done")
+        right = self.grid == self.target
+        self._end("The instructor said DONE.")
+        return DONE_BONUS if right else -DONE_BONUS
+
+    def _clarify(self, text: str) -> float:
+        assert self.current is not None  # the drawer only moves after a command
+        if self.answered:
+            raise RuleError(prompts.ASKED_ALREADY)
+        needed = not self.current.complete
+        self.open_question = text
+        self.note(act="clarify", ambiguous=needed)
+        self.tell("instructor", prompts.relay_question(text), "clarification", speaker="drawer")
+        self.expect("instructor")
+        return CLARIFY_BONUS if needed else -CLARIFY_BONUS
+
+    def _draw(self, grid: Grid) -> float:
+        cmd = self.current
+        assert cmd is not None  # the drawer only moves after a command
+        needed = not cmd.complete
+        before = cell_f1(self.grid, self.target)
+        literal = None if needed else paint(self.grid, cmd.cells or (), cmd.ink)
+        self.grid = grid
+        reward = round(cell_f1(grid, self.target) - before + (MISSED_PENALTY if needed else 0.0), 4)
+        if literal is None:
+            self.note(act="draw", ambiguous=True)
+        else:
+            self.note(act="draw", ambiguous=False, consistent=grid == literal)
+        self.tell("instructor", prompts.shown_grid(grid), "observation", speaker="drawer")
+        if needed:
+            self.tell("drawer", prompts.missed_question(cmd.missing), "correction")
+        elif literal != grid:
+            assert literal is not None
+            wrong = [(cell, at(literal, cell), at(grid, cell)) for cell in differing(grid, literal)]
+            self.tell("drawer", prompts.deviation(wrong), "correction")
+        if self.commands >= self.max_commands:
+            self._end(f"That was the last of the {self.max_commands} commands.")
+        else:
+            self.tell("instructor", prompts.status(len(differing(grid, self.target)),
+                                                  self.max_commands - self.commands), "environment")
+            self.expect("instructor")
+        return reward
+
+    def _end(self, reason: str) -> None:
+        score = cell_score(self.grid, self.target)
+        text = prompts.result(reason, score.right, score.wanted, score.drawn - score.right, score.f1)
+        for role in self.game.roles:
+            self.tell(role, text, "environment")
+        exact = self.grid == self.target
+        self.finish("success" if exact else "lose", f"{reason} cell F1 {score.f1:.2f}")
+
+    # -------------------------------------------------------------- teacher
+    def teacher_move(self, role: str) -> str:
+        return self._instructor_move() if role == "instructor" else self._drawer_move()
+
+    def _instructor_move(self) -> str:
+        if self.open_question is not None:
+            return prompts.relay_answer(self.teacher_answer)
+        step = planner.next_step(self.grid, self.target)
+        if step is None:
+            return "DONE"
+        omit = None
+        if (self.learner_role == "drawer" and self.omissions < MAX_OMISSIONS and self.p_incomplete > 0
+                and planner.omissions(step) and self.rng.random() < self.p_incomplete):
+            omit = self.rng.choice(planner.omissions(step))
+            self.omissions += 1
+        text, self.teacher_answer = planner.phrase(step, self.rng, omit)
+        return prompts.relay_command(text)
+
+    def _drawer_move(self) -> str:
+        if not self.heard:  # cannot happen: the drawer moves only after a command
+            return "GRID:\n" + "\n".join(self.grid)
+        cmd = parse_command(self.heard[0])
+        for answer in self.heard[1:]:
+            cmd = merge(cmd, answer)
+        if not cmd.complete and len(self.heard) == 1:
+            return f"CLARIFY: {question(cmd)}"
+        grid = paint(self.grid, cmd.cells or (), cmd.ink) if cmd.complete else self.grid
+        return "GRID:\n" + "\n".join(grid)
+
