@@ -254,7 +254,8 @@ def _golden_turns() -> dict[str, Any]:
         "CLUE: it has a face with numbers and two hands",  # the answer: it guesses right
     ], instance)
     return {"instance_id": rec.instance_id, "outcome": rec.outcome, "scores": rec.scores,
-            "turns": [{"speaker": t.speaker, "kind": t.kind, "text": t.text} for t in rec.turns]}
+            "turns": [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
+                      for t in rec.turns]}
 
 
 def test_golden_describer_transcript(minilm: Taboo) -> None:
