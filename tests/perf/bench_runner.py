@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=64)
     parser.add_argument("--game", default="wordle")
     parser.add_argument("--role", default="guesser")
-    parser.add_argument("--max-new-tokens", type=int, default=24)
+    parser.add_argument("--max-new-tokens", type=int, default=128, help="the CLI default")
     parser.add_argument("--shape", choices=["tiny", "8b"], default="tiny")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--skip-engine", action="store_true")
