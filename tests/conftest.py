@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The game tests' shared helpers assert on transcripts: rewrite their asserts so failures show the diff.
+pytest.register_assert_rewrite("gamekit")
+
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:

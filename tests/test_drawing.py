@@ -7,14 +7,12 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 
 from __future__ import annotations
 
-import json
-import os
 import random
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, kinds_to, learner_rewards, moves_of, play_script
 from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
 from playschool.games.checks import play
 from playschool.games.drawing import Drawing
@@ -37,7 +35,7 @@ from playschool.games.drawing.shapes import LETTERS, figures, line_shapes, pool
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask, Runner
 
-GOLDEN = Path(__file__).parent / "golden" / "drawing_drawer.json"
+GOLDEN = GOLDEN_DIR / "drawing_drawer.json"
 ROW = {r: {(r, c) for c in range(1, 6)} for r in range(1, 6)}
 COL = {c: {(r, c) for r in range(1, 6)} for c in range(1, 6)}
 
@@ -61,27 +59,6 @@ def hand(rows: Sequence[str], *, experiment: str = "easy", p_incomplete: float =
 
 ROW1 = hand(["XXXXX", ".....", ".....", ".....", "....."])
 ROW1_O = hand(["XXXXX", ".....", "..O..", ".....", "....."])
-
-
-def run(game: Drawing, inst: Instance, role: str, replies: Sequence[str]) -> EpisodeRecord:
-    """Play ``role`` with fixed replies (the teacher plays the other role); every reply must be used."""
-    it = iter(replies)
-    ep = game.new_episode(inst, role)
-    play(ep, {role: lambda _msgs: next(it)})
-    assert next(it, None) is None, "the episode ended before the script did"
-    return ep.record()
-
-
-def moves(rec: EpisodeRecord, role: str | None = None) -> list[str]:
-    return [t.text for t in rec.turns if t.kind == "move" and t.speaker == (role or rec.learner_role)]
-
-
-def rewards(rec: EpisodeRecord) -> list[float | None]:
-    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
-
-
-def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
-    return [t.kind for t in rec.turns if t.to == role]
 
 
 def grid(*rows: str) -> str:
@@ -368,10 +345,10 @@ INSTRUCTOR_TABLE: list[tuple[str, Instance, list[str], dict[str, Any]]] = [
 
 def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
     assert rec.outcome == expected["outcome"], rec.reason
-    assert all(r is not None for r in rewards(rec)), "every learner move carries a reward"
+    assert all(r is not None for r in learner_rewards(rec)), "every learner move carries a reward"
     for key, value in expected.items():
         if key == "rewards":
-            assert rewards(rec) == value
+            assert learner_rewards(rec) == value
         elif key != "outcome":
             assert rec.scores[key] == pytest.approx(value), key
 
@@ -380,12 +357,12 @@ def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
                          ids=[r[0] for r in INSTRUCTOR_TABLE])
 def test_learner_instructor(game: Drawing, name: str, inst: Instance, replies: list[str],
                             expected: dict[str, Any]) -> None:
-    check_expected(run(game, inst, "instructor", replies), expected)
+    check_expected(play_script(game, inst, "instructor", replies), expected)
 
 
 def test_instructor_feedback(game: Drawing) -> None:
-    rec = run(game, ROW1_O, "instructor", ["COMMAND: hello", "COMMAND: fill row 1", "ANSWER: X",
-                                           "COMMAND: put O at (3, 3)", "DONE"])
+    rec = play_script(game, ROW1_O, "instructor", ["COMMAND: hello", "COMMAND: fill row 1", "ANSWER: X",
+                                                   "COMMAND: put O at (3, 3)", "DONE"])
     assert kinds_to(rec, "instructor") == ["instruction", "correction", "clarification", "observation",
                                            "environment", "observation", "environment", "environment"]
     texts = [t.text for t in rec.turns if t.to == "instructor"]
@@ -396,9 +373,9 @@ def test_instructor_feedback(game: Drawing) -> None:
     assert texts[6] == "The drawer's grid matches the target. Reply DONE to finish."
     assert texts[7].startswith("The instructor said DONE. The game is over. The final grid has 6 of the 6")
     # the teacher drawer's moves go through parse/apply like a learner's
-    assert moves(rec, "drawer") == ["CLARIFY: Which letter should I put in row 1?",
-                                    grid("XXXXX", ".....", ".....", ".....", "....."),
-                                    grid("XXXXX", ".....", "..O..", ".....", ".....")]
+    assert moves_of(rec, "drawer") == ["CLARIFY: Which letter should I put in row 1?",
+                                       grid("XXXXX", ".....", ".....", ".....", "....."),
+                                       grid("XXXXX", ".....", "..O..", ".....", ".....")]
     # what the drawer was told: relayed commands and answers, as instructions from the instructor
     relayed = [(t.speaker, t.kind, t.text) for t in rec.turns if t.to == "drawer" and t.kind != "environment"][1:]
     assert relayed == [("instructor", "instruction", "COMMAND: fill row 1"), ("instructor", "instruction", "ANSWER: X"),
@@ -444,43 +421,45 @@ DRAWER_TABLE: list[tuple[str, Instance, list[str], dict[str, Any]]] = [
 @pytest.mark.parametrize(("name", "inst", "replies", "expected"), DRAWER_TABLE, ids=[r[0] for r in DRAWER_TABLE])
 def test_learner_drawer(game: Drawing, name: str, inst: Instance, replies: list[str],
                         expected: dict[str, Any]) -> None:
-    check_expected(run(game, inst, "drawer", replies), expected)
+    check_expected(play_script(game, inst, "drawer", replies), expected)
 
 
 def test_drawer_correction_names_the_cells(game: Drawing) -> None:
-    rec = run(game, ROW1, "drawer", [grid("XXXX.", ".....", ".....", ".....", "....."), ROW1_GRID])
+    rec = play_script(game, ROW1, "drawer", [grid("XXXX.", ".....", ".....", ".....", "....."), ROW1_GRID])
     correction = next(t for t in rec.turns if t.to == "drawer" and t.kind == "correction")
     assert correction.text.startswith("Your grid does not do exactly what the command said: 1 cell differs")
     assert "row 1, column 5 should be 'X', not '.'" in correction.text
     # the teacher instructor plans from the grid it was shown: its next command fixes just that cell
-    assert moves(rec, "instructor")[1] in {f"COMMAND: {t.format(L='X', w=w)}" for t in DRAW_TEMPLATES
-                                           for w in wheres(Area("cells", cells=((1, 5),)))}
+    assert moves_of(rec, "instructor")[1] in {f"COMMAND: {t.format(L='X', w=w)}" for t in DRAW_TEMPLATES
+                                              for w in wheres(Area("cells", cells=((1, 5),)))}
 
 
 HARD = hand(["XXXXX", ".....", "..O..", ".....", "....."], experiment="hard", p_incomplete=1.0)
 
 
 def test_hard_teacher_leaves_things_out_and_answers(game: Drawing) -> None:
-    rec = run(game, HARD, "drawer", ["CLARIFY: What is missing?", ROW1_GRID, "CLARIFY: What is missing?",
-                                     grid("XXXXX", ".....", "..O..", ".....", ".....")])
+    rec = play_script(game, HARD, "drawer",
+                      ["CLARIFY: What is missing?", ROW1_GRID, "CLARIFY: What is missing?",
+                       grid("XXXXX", ".....", "..O..", ".....", ".....")])
     assert rec.outcome == "success" and rec.scores["main"] == 100.0
     assert rec.scores["clarifications"] == 2 and rec.scores["unneeded_clarifications"] == 0
-    assert rewards(rec) == [0.1, pytest.approx(0.9091), 0.1, pytest.approx(0.0909)]
-    commands = [parse_command(t[len("COMMAND: "):]) for t in moves(rec, "instructor") if t.startswith("COMMAND")]
+    assert learner_rewards(rec) == [0.1, pytest.approx(0.9091), 0.1, pytest.approx(0.0909)]
+    commands = [parse_command(t[len("COMMAND: "):]) for t in moves_of(rec, "instructor")
+                if t.startswith("COMMAND")]
     assert all(not c.complete for c in commands)
     assert kinds_to(rec, "drawer") == ["instruction", "instruction", "instruction", "instruction", "instruction",
                                        "environment"]
 
 
 def test_drawing_without_asking_gets_a_correction(game: Drawing) -> None:
-    rec = run(game, HARD, "drawer", [ROW1_GRID, "CLARIFY: Which letter, where?",
-                                     grid("XXXXX", ".....", "..O..", ".....", ".....")])
+    rec = play_script(game, HARD, "drawer", [ROW1_GRID, "CLARIFY: Which letter, where?",
+                                             grid("XXXXX", ".....", "..O..", ".....", ".....")])
     first = rec.turns[[t.kind for t in rec.turns].index("move", 3)]
     assert first.speaker == "drawer" and (first.parse or {}).get("ambiguous") is True
     correction = next(t for t in rec.turns if t.to == "drawer" and t.kind == "correction")
     assert correction.text.startswith("You drew without asking, but that command did not say")
     assert rec.scores["missed_clarifications"] == 1 and rec.scores["clarifications"] == 1
-    assert rewards(rec)[0] == pytest.approx(0.9091 - 0.1)
+    assert learner_rewards(rec)[0] == pytest.approx(0.9091 - 0.1)
     assert rec.outcome == "success"
 
 
@@ -541,14 +520,9 @@ def test_golden_transcript(game: Drawing) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "hard")
     assert inst.params["target"] == ["K..KK", "Y.Y..", "YY...", "Y.Y..", "Y.KY."], \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
-    rec = run(game, inst, "drawer", GOLDEN_REPLIES)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    rec = play_script(game, inst, "drawer", GOLDEN_REPLIES)
+    turns = golden_turns(rec)
+    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     kinds = [t["kind"] for t in turns]
     assert "clarification" in kinds and kinds.count("correction") >= 3
     assert rec.outcome == "success"
@@ -616,7 +590,7 @@ def test_check_game(game: Drawing) -> None:
 def test_scores_survive_json_round_trip(game: Drawing) -> None:
     for role, replies in (("instructor", ["COMMAND: fill row 1", "ANSWER: X", "COMMAND: put X in row 7", "DONE"]),
                           ("drawer", [grid("XXXXX", "XXXXX", ".....", ".....", "....."), ROW1_GRID])):
-        rec = run(game, ROW1, role, replies)
+        rec = play_script(game, ROW1, role, replies)
         back = EpisodeRecord.from_json(rec.to_json())
         assert game.score(back) == rec.scores
         assert 0.0 <= rec.scores["main"] <= 100.0

@@ -8,16 +8,13 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, play_script
 from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
-from playschool.games.checks import play
 from playschool.games.guesswhat import GuessWhat, GuessWhatEpisode
 from playschool.games.guesswhat.game import MAX_CLARIFICATIONS, SPLIT_SALT, optimal_questions, split_entropy
 from playschool.games.guesswhat.matcher import normalise, resolve
@@ -32,7 +29,7 @@ from playschool.games.guesswhat.table import (
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask, Runner
 
-GOLDEN = Path(__file__).parent / "golden" / "guesswhat_questioner.json"
+GOLDEN = GOLDEN_DIR / "guesswhat_questioner.json"
 # Eight animals that are easy to tell apart: feathers split off eagle+penguin, flying splits those two.
 ZOO = ["cat", "dog", "eagle", "penguin", "bee", "spider", "goldfish", "snake"]
 
@@ -50,16 +47,8 @@ def instance(target: str = "penguin", candidates: Sequence[str] = ZOO, *, max_qu
 
 
 def run(game: GuessWhat, role: str, replies: Sequence[str], inst: Instance | None = None) -> EpisodeRecord:
-    """Play ``role`` with fixed replies (the teacher plays the other role); every reply must be used."""
-    it = iter(replies)
-    ep = game.new_episode(inst or instance(), role)
-    play(ep, {role: lambda _msgs: next(it)})
-    assert next(it, None) is None, "the episode ended before the script did"
-    return ep.record()
-
-
-def learner_moves(rec: EpisodeRecord) -> list[Any]:
-    return [t for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
+    """:func:`gamekit.play_script` on ``inst``, by default the penguin among the zoo animals."""
+    return play_script(game, inst or instance(), role, replies)
 
 
 def kinds_after_moves(rec: EpisodeRecord) -> list[list[str]]:
@@ -475,14 +464,8 @@ def test_golden_transcript(game: GuessWhat) -> None:
     assert inst.id == "test/small/0000" and inst.params["target"] == "flamingo", \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden file"
     rec = run(game, "questioner", GOLDEN_REPLIES, inst)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    turns = golden_turns(rec)
+    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     kinds = [t["kind"] for t in turns]
     assert kinds.count("correction") == 2 and kinds.count("clarification") == 1
     assert rec.outcome == "success" and rec.scores["questions"] == 4 and rec.scores["main"] == 75.0

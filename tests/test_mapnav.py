@@ -8,14 +8,12 @@ Regenerate the golden transcripts after an intended change of behaviour (which a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_rewards, play_script
 from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
-from playschool.games.checks import play
 from playschool.games.mapnav import House, MapNav, Step, View, parse_steps, resolve
 from playschool.games.mapnav.generator import LEVELS, ambiguity_points
 from playschool.games.mapnav.language import MAX_STEPS
@@ -25,7 +23,6 @@ from playschool.games.mapnav.moves import parse_follower, parse_instructor
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask, Runner
 
-GOLDEN = Path(__file__).parent / "golden"
 ROOMS = frozenset(room_types())
 
 
@@ -57,20 +54,13 @@ def hand_instance(**overrides: Any) -> Instance:
 
 
 def run(game: MapNav, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
-    """Play ``role`` with scripted replies (the teacher plays the other role); every reply must be used."""
-    it = iter(replies)
-    ep = game.new_episode(instance or hand_instance(), role)
-    play(ep, {role: lambda _msgs: next(it)})
-    assert next(it, None) is None, "the episode ended before the script did"
-    return ep.record()
-
-
-def learner_rewards(rec: EpisodeRecord) -> list[float | None]:
-    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
+    """:func:`gamekit.play_script` on ``instance``, by default the hand-made house."""
+    return play_script(game, instance or hand_instance(), role, replies)
 
 
 def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
-    """The kinds of the messages ``role`` got, without the views and reports that follow every move."""
+    """The kinds of the messages ``role`` got, without the views and reports that follow every move (unlike
+    :func:`gamekit.kinds_to`, which keeps every message)."""
     return [t.kind for t in rec.turns if t.to == role and t.kind != "observation"
             and not (t.kind == "environment" and t.text.startswith("You are in"))]
 
@@ -404,15 +394,9 @@ def test_golden_transcript(game: MapNav, role: str) -> None:
     assert (inst.params["start"], inst.params["target"]) == ("I", "B"), \
         "the test split changed: rewrite GOLDEN_SCRIPTS, then the golden files"
     rec = run(game, role, GOLDEN_SCRIPTS[role], inst)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
+    turns = golden_turns(rec)
     got = {"instance_id": rec.instance_id, "learner_role": role, "outcome": rec.outcome, "turns": turns}
-    path = GOLDEN / f"mapnav_{role}.json"
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(path.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    check_golden(GOLDEN_DIR / f"mapnav_{role}.json", got)
     assert rec.outcome == "success"
     assert {"clarification", "correction"} <= {t["kind"] for t in turns}
 

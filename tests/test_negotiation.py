@@ -8,13 +8,12 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_rewards, play_script
 from playschool.games import EpisodeRecord, FormatError, Instance, Turn, check_game, split_of
 from playschool.games.negotiation import LEVELS, Negotiation, Negotiator, parse_move, prompts, read
 from playschool.games.negotiation.game import _admissible, _guess_is_optimal
@@ -32,7 +31,7 @@ from playschool import Runner
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask
 
-GOLDEN = Path(__file__).parent / "golden" / "negotiation.json"
+GOLDEN = GOLDEN_DIR / "negotiation.json"
 
 # A hand-made pool: 1 book, 2 hats, 2 balls. Alice values books=2 hats=3 balls=1, Bob books=0 hats=1 balls=4
 # (each pool worth 10). The joint optimum (16) gives Alice the book and the hats, Bob the balls.
@@ -61,23 +60,12 @@ def hand(disclosure: str = "exact", alice: Sequence[int] = ALICE, bob: Sequence[
 
 
 def run(game: Negotiation, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
-    """Play ``role`` with fixed replies; the teacher plays the other role. Every reply must be used."""
-    ep = game.new_episode(instance or hand(), role)
-    todo = list(replies)
-    while (turn := ep.pending()) is not None:
-        assert turn.role == role
-        assert todo, f"script ran out; last message: {turn.messages[-1]['content']!r}"
-        ep.act(todo.pop(0))
-    assert not todo, f"the episode ended before the script did; unused {todo}"
-    return ep.record()
+    """:func:`gamekit.play_script` on ``instance``, by default the hand-made pool with exact disclosure."""
+    return play_script(game, instance or hand(), role, replies)
 
 
 def moves(rec: EpisodeRecord, speaker: str) -> list[Turn]:
     return [t for t in rec.turns if t.kind == "move" and t.speaker == speaker]
-
-
-def rewards(rec: EpisodeRecord) -> list[float | None]:
-    return [t.reward for t in moves(rec, rec.learner_role)]
 
 
 def after_each(rec: EpisodeRecord) -> list[str]:
@@ -254,7 +242,7 @@ def test_learner_alice(game: Negotiation, replies: list[str], expected: dict[str
 
 def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
     assert rec.outcome == expected["outcome"]
-    assert rewards(rec) == pytest.approx(expected["rewards"])
+    assert learner_rewards(rec) == pytest.approx(expected["rewards"])
     assert rec.scores["main"] == pytest.approx(expected["main"])
     if "after" in expected:
         assert after_each(rec) == expected["after"]
@@ -391,7 +379,7 @@ def test_learner_question_is_answered(game: Negotiation) -> None:
     notes = [t.parse or {} for t in moves(rec, "bob")]
     # Alice was vague about hats: asking was the right move, and it is rewarded.
     assert notes[0]["act"] == "clarify" and notes[0]["ambiguous"] is True
-    assert rewards(rec)[0] == 0.1
+    assert learner_rewards(rec)[0] == 0.1
     assert notes[1]["ambiguous"] is False  # Alice has given all her numbers
 
 
@@ -495,15 +483,9 @@ def test_golden_transcript(game: Negotiation) -> None:
     assert (inst.params["counts"], inst.params["values"]) == ([4, 1, 1], {"alice": [2, 2, 0], "bob": [1, 0, 6]}), \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden file"
     rec = run(game, "bob", GOLDEN_REPLIES, instance=inst)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
+    turns = golden_turns(rec)
     # Scores stay out of the golden file: they are asserted here, and common score keys may grow.
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     kinds = [t["kind"] for t in turns]
     assert kinds.count("correction") == 3 and kinds.count("clarification") == 2  # one each way
     assert rec.scores["main"] == 100.0 and rec.scores["format_errors"] == 1.0 and rec.scores["rule_errors"] == 2.0

@@ -8,14 +8,13 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playschool.games import EpisodeRecord, FormatError, Instance, RuleError, Turn, check_game, split_of
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, moves_of, play_script
+from playschool.games import EpisodeRecord, FormatError, Instance, RuleError, check_game, split_of
 from playschool.games.privateshared import PrivateShared, prompts
 from playschool.games.privateshared.game import facts_key
 from playschool.games.privateshared.moves import (
@@ -30,7 +29,7 @@ from playschool.games.privateshared.moves import (
 from playschool.games.privateshared.scenarios import Form, form_for, load_scenarios
 from playschool.games.privateshared.scoring import cohen_kappa
 
-GOLDEN = Path(__file__).parent / "golden" / "privateshared.json"
+GOLDEN = GOLDEN_DIR / "privateshared.json"
 
 FACTS = {"destination": "Rome", "month": "June", "seat": "aisle"}
 # After answer 1: destination, month; after 2: month, seat; after 3: seat, destination.
@@ -53,30 +52,10 @@ def instance(*, experiment: str = "easy", facts: dict[str, str] | None = None, p
                     params=params)
 
 
-def run(game: PrivateShared, inst: Instance, role: str, replies: Sequence[str]) -> EpisodeRecord:
-    """Play ``role`` with fixed replies; the teacher plays the other role. Every reply must be used."""
-    ep = game.new_episode(inst, role)
-    todo = list(replies)
-    while (turn := ep.pending()) is not None:
-        assert turn.role == role
-        assert todo, f"script ran out; last message: {turn.messages[-1]['content']!r}"
-        ep.act(todo.pop(0))
-    assert not todo, f"unused replies {todo}"
-    return ep.record()
-
-
-def learner_moves(rec: EpisodeRecord) -> list[Turn]:
-    return [t for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
-
-
 def kinds_after(rec: EpisodeRecord) -> list[str]:
     """The kind of the first message the learner got after each of its moves ("-" when none came)."""
     role = rec.learner_role
     return [next((t.kind for t in rec.turns[m.index + 1:] if t.to == role), "-") for m in learner_moves(rec)]
-
-
-def moves_of(rec: EpisodeRecord, role: str) -> list[str]:
-    return [t.text for t in rec.turns if t.kind == "move" and t.speaker == role]
 
 
 # ------------------------------------------------------------------------------------------- parsing
@@ -257,7 +236,7 @@ CUSTOMER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("replies", "expect"), [pytest.param(r, e, id=i) for i, r, e in CUSTOMER_TABLE])
 def test_customer_sequences(game: PrivateShared, replies: list[str], expect: dict[str, Any]) -> None:
-    rec = run(game, instance(), "customer", replies)
+    rec = play_script(game, instance(), "customer", replies)
     assert rec.outcome == expect["outcome"]
     moves = learner_moves(rec)
     assert all(t.reward is not None for t in moves)
@@ -271,9 +250,9 @@ def test_customer_sequences(game: PrivateShared, replies: list[str], expect: dic
 
 
 def test_customer_messages(game: PrivateShared) -> None:
-    rec = run(game, instance(), "customer", ["ANSWER: Lisbon", "PROBE: yes", "PROBE: no", "ANSWER: June",
-                                             "PROBE: yes", "PROBE: no", "ANSWER: aisle", "PROBE: yes",
-                                             "PROBE: yes"])
+    rec = play_script(game, instance(), "customer",
+                      ["ANSWER: Lisbon", "PROBE: yes", "PROBE: no", "ANSWER: June", "PROBE: yes", "PROBE: no",
+                       "ANSWER: aisle", "PROBE: yes", "PROBE: yes"])
     to_customer = [t for t in rec.turns if t.to == "customer"]
     assert to_customer[0].kind == "instruction" and "- destination: Rome" in to_customer[0].text
     assert to_customer[1].kind == "observation" and to_customer[1].text.startswith("Travel agent: ")
@@ -310,8 +289,8 @@ def test_agent_clarifies_exactly_when_the_slot_was_not_communicated(game: Privat
 
 
 def test_agent_gives_up_after_three_questions(game: PrivateShared) -> None:
-    rec = run(game, instance(probes=[]), "customer",
-              ["ANSWER: Rome", "ANSWER: hmm", "ANSWER: no idea", "ANSWER: pass", "ANSWER: aisle"])
+    rec = play_script(game, instance(probes=[]), "customer",
+                      ["ANSWER: Rome", "ANSWER: hmm", "ANSWER: no idea", "ANSWER: pass", "ANSWER: aisle"])
     agent = moves_of(rec, "agent")
     assert agent[2].startswith("QUESTION: Sorry, I didn't catch that. Which travel month did you mean?")
     assert agent[4].startswith("QUESTION: Never mind, let's move on. ")
@@ -323,9 +302,9 @@ def test_agent_gives_up_after_three_questions(game: PrivateShared) -> None:
 
 
 def test_open_question_in_hard(game: PrivateShared) -> None:
-    rec = run(game, instance(experiment="hard", open_question=True), "customer",
-              ["ANSWER: I'd like to go to Rome in June, sitting by the aisle.", "PROBE: yes", "PROBE: yes",
-               "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes"])
+    rec = play_script(game, instance(experiment="hard", open_question=True), "customer",
+                      ["ANSWER: I'd like to go to Rome in June, sitting by the aisle.", "PROBE: yes",
+                       "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes"])
     assert moves_of(rec, "agent")[0] == "QUESTION: Hello, welcome to Sunway Travel! How can I help you today?"
     assert rec.outcome == "success" and rec.scores["main"] == 100.0 and rec.scores["questions"] == 1.0
     assert learner_moves(rec)[0].reward == 1.5
@@ -369,7 +348,7 @@ AGENT_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("replies", "expect"), [pytest.param(r, e, id=i) for i, r, e in AGENT_TABLE])
 def test_agent_sequences(game: PrivateShared, replies: list[str], expect: dict[str, Any]) -> None:
-    rec = run(game, instance(), "agent", replies)
+    rec = play_script(game, instance(), "agent", replies)
     assert rec.outcome == expect["outcome"]
     moves = learner_moves(rec)
     assert all(t.reward is not None for t in moves)
@@ -408,7 +387,7 @@ def test_customer_clarifies_exactly_unclear_questions(game: PrivateShared, quest
 def test_hard_customer_is_vague_and_volunteers(game: PrivateShared) -> None:
     inst = instance(experiment="hard", vague=["month"], volunteer=["destination", "seat"], probes=[
         [1, "seat"], [2, "month"]])
-    rec = run(game, inst, "agent", [Q_DEST, "PROBE: yes", Q_MONTH, "PROBE: yes", Q_MONTH, FORM_OK])
+    rec = play_script(game, inst, "agent", [Q_DEST, "PROBE: yes", Q_MONTH, "PROBE: yes", Q_MONTH, FORM_OK])
     customer = moves_of(rec, "customer")
     assert "Rome" in customer[0] and "aisle" in customer[0].lower()  # two slots in one answer
     assert customer[1] in {f"ANSWER: {v}" for v in load_scenarios()["travel"].slot("month").vague}
@@ -425,8 +404,8 @@ def test_hard_customer_is_vague_and_volunteers(game: PrivateShared) -> None:
 
 
 def test_question_limit(game: PrivateShared) -> None:
-    rec = run(game, instance(probes=[], max_questions=2), "agent",
-              [Q_DEST, Q_MONTH, Q_SEAT, "FORM: destination=Rome; month=June; seat=unknown"])
+    rec = play_script(game, instance(probes=[], max_questions=2), "agent",
+                      [Q_DEST, Q_MONTH, Q_SEAT, "FORM: destination=Rome; month=June; seat=unknown"])
     assert [t.reward for t in learner_moves(rec)] == [0.1, 0.1, -0.5, 1.0]
     assert any(t.kind == "instruction" and t.text.startswith("That was your last question") for t in rec.turns)
     assert rec.outcome == "lose"
@@ -484,15 +463,9 @@ def test_golden_transcript(game: PrivateShared) -> None:
     assert inst.params["facts"] == {"location": "Glasgow", "qualification": "doctorate", "position": "architect",
                                     "language": "Italian", "start": "April"}, \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
-    rec = run(game, inst, "agent", GOLDEN_REPLIES)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    rec = play_script(game, inst, "agent", GOLDEN_REPLIES)
+    turns = golden_turns(rec)
+    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     assert sum(t["kind"] == "clarification" for t in turns) >= 2
     assert sum(t["kind"] == "correction" for t in turns) >= 2
     assert rec.outcome == "lose" and rec.scores["slot_accuracy"] == pytest.approx(0.8)

@@ -8,15 +8,12 @@ Regenerate the golden transcripts after an intended change of behaviour (which a
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import random
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, Turn, check_game
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, play_script
+from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game
 from playschool.games.checks import play
 from playschool.games.reference import Reference
 from playschool.games.reference.generator import LEVELS, target_pool
@@ -34,8 +31,6 @@ from playschool.games.reference.scene import (
 
 from playschool import EpisodeTask, Runner
 from playschool.players import RandomPlayer, ReferencePlayer
-
-GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.fixture(scope="module")
@@ -63,22 +58,6 @@ def hand(plan: list[dict[str, str]] = AMBIGUOUS_PLAN, target: int = 1) -> Instan
               "questions_needed": len(plan) - 1, "descriptions": plan, "max_clarifications": 3}
     return Instance(id=f"hand/{mode}", game="reference-v1", split="test", experiment="medium", seed=7,
                     params=params)
-
-
-def play_script(g: Reference, inst: Instance, role: str, replies: Sequence[str]) -> EpisodeRecord:
-    """Play ``role`` with fixed replies; the teacher plays the other role. Every reply must be used."""
-    ep = g.new_episode(inst, role)
-    todo = list(replies)
-    while (turn := ep.pending()) is not None:
-        assert turn.role == role
-        assert todo, f"script ran out; last message: {turn.messages[-1]['content']!r}"
-        ep.act(todo.pop(0))
-    assert not todo, f"unused replies {todo}"
-    return ep.record()
-
-
-def learner_moves(rec: EpisodeRecord) -> list[Turn]:
-    return [t for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
 
 
 def kinds_after(rec: EpisodeRecord) -> list[str]:
@@ -384,15 +363,8 @@ def _golden(game: Reference, role: str, replies: list[str], name: str) -> list[d
     assert inst.params["target"] == 2 and inst.params["descriptions"] == [{"shape": "circle"}, {"pattern": "striped"}], \
         "the test split changed: rewrite the golden replies, then the golden files"
     rec = play_script(game, inst, role, replies)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    path = GOLDEN / name
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(path.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    turns = golden_turns(rec)
+    check_golden(GOLDEN_DIR / name, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     return turns
 
 

@@ -9,14 +9,12 @@ an intended change of behaviour (which also bumps the game version):
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, kinds_to, learner_rewards, moves_of, play_script
 from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, MoveError, RuleError, check_game
-from playschool.games.checks import play
 from playschool.games.repair import Repair
 from playschool.games.repair.catalogue import load_catalogue, noun_of
 from playschool.games.repair.game import LEVELS
@@ -38,7 +36,6 @@ from playschool.games.repair.shelf import Put, Remove, Swap, execute, misread
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask, Runner
 
-GOLDEN = Path(__file__).parent / "golden"
 ITEMS = ("red cup", "blue cup", "red mug", "green book")
 # Goal: 1 green book, 2 empty, 3 red cup, 4 blue cup, 5 red mug. The teacher builder misreads the 2nd put
 # step (off by one slot, to the right); the teacher instructor words steps 0 and 2 by noun only.
@@ -65,31 +62,15 @@ def scene(slots: int = 5) -> Scene:
 
 
 def run(game: Repair, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
-    """Play ``role`` with scripted replies (the teacher plays the other role); the script must be used up."""
-    it = iter(replies)
-    ep = game.new_episode(instance or hand(), role)
-    play(ep, {role: lambda _msgs: next(it)})
-    assert next(it, None) is None, "the episode ended before the script did"
-    return ep.record()
-
-
-def rewards(rec: EpisodeRecord) -> list[float | None]:
-    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
-
-
-def moves_of(rec: EpisodeRecord, role: str) -> list[str]:
-    return [t.text for t in rec.turns if t.kind == "move" and t.speaker == role]
-
-
-def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
-    return [t.kind for t in rec.turns if t.to == role]
+    """:func:`gamekit.play_script` on ``instance``, by default the hand-made shelf."""
+    return play_script(game, instance or hand(), role, replies)
 
 
 def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
     assert rec.outcome == expected["outcome"], rec.reason
     for key, value in expected.items():
         if key == "rewards":
-            assert rewards(rec) == pytest.approx(value), key
+            assert learner_rewards(rec) == pytest.approx(value), key
         elif key != "outcome":
             assert rec.scores[key] == pytest.approx(value), key
 
@@ -399,7 +380,7 @@ def test_builder_corrections(game: Repair) -> None:
     # the rules, two steps, two corrections, two steps, the end
     assert kinds_to(rec, "builder") == ["instruction"] * 3 + ["correction"] * 2 + ["instruction"] * 2 + \
         ["environment"]
-    assert rewards(rec) == [1.0, -0.4, -0.2, 1.0, 1.0, 1.0]
+    assert learner_rewards(rec) == [1.0, -0.4, -0.2, 1.0, 1.0, 1.0]
     assert rec.scores["repairs_needed"] == 1 and rec.scores["repairs_made"] == 1
     # An item the instructor does not want yet goes back to the table.
     rec = run(game, "builder", [state(s3="red cup", s5="red mug"), S1, S2, S3, S4])
@@ -456,15 +437,9 @@ def test_golden_transcript(game: Repair, role: str) -> None:
     assert inst.id == "test/easy/0000" and inst.params["goal"] == \
         ["green brush", "white brush", "white comb", "white drum", None], "the test split changed: rewrite the scripts"
     rec = run(game, role, GOLDEN_SCRIPTS[role], inst)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
+    turns = golden_turns(rec)
     got = {"instance_id": rec.instance_id, "learner_role": role, "outcome": rec.outcome, "turns": turns}
-    path = GOLDEN / f"repair_{role}.json"
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    assert got == json.loads(path.read_text(encoding="utf-8")), \
-        "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    check_golden(GOLDEN_DIR / f"repair_{role}.json", got)
     assert rec.outcome == "success" and rec.scores["main"] == 100.0
     kinds = {t["kind"] for t in turns}
     assert {"clarification", "correction", "observation", "environment", "instruction"} <= kinds

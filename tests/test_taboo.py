@@ -7,22 +7,19 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, kinds_to, learner_rewards, play_script
 from playschool.games import Episode, EpisodeRecord, Instance, check_game, load_game, split_of
-from playschool.games.checks import play
 from playschool.games.taboo import Embedder, Listener, Taboo
 from playschool.games.taboo.bank import BANDS, cell, load_bank
 from playschool.games.taboo.prompts import _EXAMPLES, hint
 from playschool.games.taboo.stems import find_taboo
 
-GOLDEN = Path(__file__).parent / "golden" / "taboo_describer.json"
+GOLDEN = GOLDEN_DIR / "taboo_describer.json"
 CANDIDATES = ["cat", "dog", "mouse", "piano", "bread", "river", "hammer", "cloud", "lion", "teacher"]
 
 
@@ -55,20 +52,8 @@ def cat_instance(candidates: Sequence[str] = CANDIDATES) -> Instance:
 
 
 def run(game: Taboo, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
-    """Play one episode with scripted learner replies in ``role``; the script must not run out early."""
-    it = iter(replies)
-    ep = game.new_episode(instance or cat_instance(), role)
-    play(ep, {role: lambda _msgs: next(it)})
-    assert next(it, None) is None, "the episode ended before the script did"
-    return ep.record()
-
-
-def learner_rewards(rec: EpisodeRecord) -> list[float | None]:
-    return [t.reward for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
-
-
-def kinds_to(rec: EpisodeRecord, role: str) -> list[str]:
-    return [t.kind for t in rec.turns if t.to == role]
+    """:func:`gamekit.play_script` on ``instance``, by default the cat instance."""
+    return play_script(game, instance or cat_instance(), role, replies)
 
 
 @pytest.fixture()
@@ -254,17 +239,11 @@ def _golden_turns() -> dict[str, Any]:
         "CLUE: it has a face with numbers and two hands",  # the answer: it guesses right
     ], instance)
     return {"instance_id": rec.instance_id, "outcome": rec.outcome, "scores": rec.scores,
-            "turns": [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-                      for t in rec.turns]}
+            "turns": golden_turns(rec)}
 
 
 def test_golden_describer_transcript(minilm: Taboo) -> None:
-    got = _golden_turns()
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == want
+    want = check_golden(GOLDEN, _golden_turns(), indent=2, ensure_ascii=False)
     kinds = {t["kind"] for t in want["turns"]}
     assert {"correction", "clarification"} <= kinds
 

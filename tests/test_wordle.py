@@ -3,13 +3,10 @@ the game contract."""
 
 from __future__ import annotations
 
-import json
-import os
 import random
-from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
+from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, play_script
 from playschool.games import EpisodeRecord, FormatError, Instance, check_game, load_game, split_of
 from playschool.games.wordle import Wordle
 from playschool.games.wordle.game import WordleGame, parse_guess, parse_verdict
@@ -22,7 +19,7 @@ from playschool.games.wordle.rules import (
     violations,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "wordle_critic.json"
+GOLDEN = GOLDEN_DIR / "wordle_critic.json"
 G, Y, A = "green", "yellow", "absent"
 
 # Small lists for teacher-behaviour tests: the outcome depends on these words only, not on the shipped lists.
@@ -41,22 +38,6 @@ def instance(target: str, *, critic: bool = False, seed: int = 7) -> Instance:
         params["p_inconsistent"] = 0.4
     return Instance(id=f"hand/{target}", game="wordle-v1", split="test",
                     experiment="critic" if critic else "plain", seed=seed, params=params)
-
-
-def play_script(g: WordleGame, inst: Instance, role: str, replies: Sequence[str]) -> EpisodeRecord:
-    """Play ``role`` with fixed replies; the teacher plays the other role. Every reply must be used."""
-    ep = g.new_episode(inst, role)
-    todo = list(replies)
-    while (turn := ep.pending()) is not None:
-        assert turn.role == role
-        assert todo, f"script ran out; last message: {turn.messages[-1]['content']!r}"
-        ep.act(todo.pop(0))
-    assert not todo, f"unused replies {todo}"
-    return ep.record()
-
-
-def learner_moves(rec: EpisodeRecord) -> list:
-    return [t for t in rec.turns if t.kind == "move" and t.speaker == rec.learner_role]
 
 
 # ------------------------------------------------------------------------------------------- rules
@@ -360,15 +341,9 @@ def test_golden_transcript(game: Wordle) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "critic")
     assert inst.params["target"] == "plate", "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
     rec = play_script(game, inst, "guesser", GOLDEN_REPLIES)
-    turns = [{"speaker": t.speaker, "to": t.to, "kind": t.kind, "text": t.text, "reward": t.reward}
-             for t in rec.turns]
+    turns = golden_turns(rec)
     # Scores stay out of the golden file: they are asserted elsewhere, and common score keys may grow.
-    got = {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns}
-    if os.environ.get("PLAYSCHOOL_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert got == expected, "transcript changed; if intended, rerun with PLAYSCHOOL_UPDATE_GOLDEN=1"
+    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     assert sum(t["kind"] == "correction" for t in turns) >= 3
 
 
