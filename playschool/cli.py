@@ -299,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--out", help="output folder (default: DIR/transcripts)")
     p.set_defaults(fn=cmd_transcript)
+
+    from playschool.benchmark.cli import add_parser as add_eval_parser  # CLU2 lives in the application layer
+
+    add_eval_parser(sub)
     return parser
 
 

@@ -1,0 +1,167 @@
+"""The interactional plane of CLU2: the learner plays the test split of every registered game (built-ins and
+held-out game packs) against the games' programmatic partners; items come from the episode records.
+
+Per episode (game, instance, learner role) there is one item of the game task ``game/<name>/<role>`` (its
+``main`` score, 0-100; an aborted episode scores 0 and is invalid; a planned episode without a record counts
+as a missing failure) and one item per collaborative sub-metric whose situation occurred
+(:mod:`playschool.benchmark.collab`). Every item's ``details`` carry the episode key (``episode``), which
+keeps an episode's items in one shard, and the transcript page name (``transcript``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from playschool.games import EpisodeRecord, RecordError, game_names, load_game
+
+from .collab import episode_submetrics
+from .items import ItemResult
+from .registry import CLU2_VERSION, game_task_id
+from .results import Shard, in_shard
+
+#: The split CLU2 plays: held-out test instances.
+SPLIT = "test"
+
+
+def plan(games: Sequence[str] | None = None, *, n: int | None = None, seed: int = 0,
+         shard: Shard | None = None) -> list[Any]:
+    """The episodes to play: every (test instance, learner role) of ``games`` (default: all registered),
+    ``n`` instances per experiment (default: the game's test split size), restricted to ``shard``."""
+    from playschool.runner import plan_episodes
+
+    tasks = plan_episodes(list(games or game_names()), SPLIT, n=n, seed=seed)
+    return [t for t in tasks if in_shard(t.key, shard)]
+
+
+def _as_record(record: EpisodeRecord | dict[str, Any], n: int) -> EpisodeRecord:
+    if isinstance(record, EpisodeRecord):
+        return record
+    try:
+        return EpisodeRecord.from_dict(record)
+    except RecordError as exc:
+        raise RecordError(f"record {n}: {exc}") from exc
+
+
+def record_items(record: EpisodeRecord) -> list[ItemResult]:
+    """The items of one episode record: its game task's main score and the sub-metrics that apply."""
+    from playschool.transcript import episode_filename
+
+    key = record.key
+    played = record.outcome != "aborted"
+    common = {"episode": key, "transcript": episode_filename(record)}
+    main = float(record.scores.get("main", 0.0)) if played else 0.0
+    items = [ItemResult(game_task_id(record.game, record.learner_role), key, main, valid=played,
+                        details={**common, "outcome": record.outcome, "played": played,
+                                 "success": record.outcome == "success"})]
+    for name, sub in episode_submetrics(record).items():
+        items.append(ItemResult(f"collab/{name}", key, sub.score, valid=sub.valid, details={**common, **sub.details}))
+    return items
+
+
+def iter_items(records: Iterable[EpisodeRecord | dict[str, Any]]) -> Iterator[ItemResult]:
+    """Items of a stream of records (``EpisodeRecord`` or their JSON dicts), one record in memory at a time.
+
+    Raises :class:`~playschool.games.RecordError` naming the record's position for a malformed one.
+    """
+    for n, rec in enumerate(records):
+        yield from record_items(_as_record(rec, n))
+
+
+def items_from_records(records: Iterable[EpisodeRecord | dict[str, Any]]) -> list[ItemResult]:
+    """All items of ``records`` (pure: reads only the records). See :func:`iter_items` to stream."""
+    return list(iter_items(records))
+
+
+def missing_items(planned: Iterable[Any], recorded: Iterable[str]) -> list[ItemResult]:
+    """Failure items (score 0, invalid, ``missing``) for planned episodes that have no record."""
+    done = set(recorded)
+    return [ItemResult(game_task_id(t.game.versioned_id, t.learner_role), t.key, 0.0, valid=False,
+                       details={"episode": t.key, "outcome": "missing", "played": False, "success": False,
+                                "missing": True})
+            for t in planned if t.key not in done]
+
+
+def interactional_config(learner_spec: str, games: Sequence[str] | None, n: int | None, seed: int,
+                         shard: Shard | None, decoding: dict[str, Any]) -> dict[str, Any]:
+    """The settings of an interactional run, for its manifest (the folder refuses a run with others)."""
+    names = list(games or game_names())
+    return {"clu2_version": CLU2_VERSION, "games": {g: load_game(g).versioned_id for g in names}, "split": SPLIT,
+            "instances_per_experiment": n, "instance_seed": seed, "learner": learner_spec, "teacher": "teacher",
+            "decoding": decoding, "shard": f"{shard[0]}/{shard[1]}" if shard else None}
+
+
+def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence[str] | None = None,
+                            n: int | None = None, shard: Shard | None = None,
+                            **runner_options: Any) -> list[ItemResult]:
+    """Play the planned test episodes with the learner into the run folder ``out_dir`` (records.jsonl +
+    manifest.json; resumable: recorded episodes are not played again) and return their items, with failure
+    items for planned episodes that could not be played.
+
+    ``runner_options``: ``seed`` (instance seed, 0), ``decoding`` (a :class:`~playschool.Decoding`),
+    ``batch_size``, ``device``, ``concurrency``, ``progress`` (bool), ``player`` (a ready backend to use
+    instead of loading ``learner_spec``, e.g. in tests).
+    """
+    from playschool.backends.base import Decoding
+    from playschool.manifest import build_manifest, write_or_check_manifest
+    from playschool.runner import Runner
+    from playschool.spec import load_player
+    from playschool.store import RecordStore, iter_records
+
+    seed = int(runner_options.pop("seed", 0))
+    decoding = runner_options.pop("decoding", None) or Decoding()
+    player = runner_options.pop("player", None)
+    progress = bool(runner_options.pop("progress", False))
+    concurrency = int(runner_options.pop("concurrency", 64))
+    load_opts = {k: runner_options.pop(k) for k in ("batch_size", "device") if k in runner_options}
+    if runner_options:
+        raise TypeError(f"unknown runner option(s): {sorted(runner_options)}")
+    for g in games or ():
+        load_game(g)  # fail fast on a typo, before loading a model
+    tasks = plan(games, n=n, seed=seed, shard=shard)
+    out = Path(out_dir)
+    config = interactional_config(learner_spec, games, n, seed, shard, decoding.to_dict())
+    manifest = write_or_check_manifest(out, build_manifest(config), resume=True)
+    with RecordStore(out) as store:
+        todo = [t for t in tasks if t.key not in store]
+        if todo:
+            backend = player if player is not None else load_player(learner_spec, concurrency=concurrency,
+                                                                    **load_opts)
+            runner = Runner({"learner": backend}, decoding=decoding, concurrency=concurrency,
+                            manifest_id=manifest["manifest_id"], on_record=store.append, progress=progress,
+                            progress_label="interactional")
+            runner.run(todo)
+    planned = {t.key for t in tasks}
+    items: list[ItemResult] = []
+    recorded: list[str] = []
+    for rec in iter_records(out):
+        if rec.key in planned:
+            recorded.append(rec.key)
+            items.extend(record_items(rec))
+    return items + missing_items(tasks, recorded)
+
+
+def planned_records(out_dir: Path, keys: Iterable[str]) -> Iterator[EpisodeRecord]:
+    """The records of ``out_dir`` whose episode keys are in ``keys`` (for transcripts of one run's plan)."""
+    from playschool.store import iter_records
+
+    wanted = set(keys)
+    return (r for r in iter_records(out_dir) if r.key in wanted)
+
+
+def calibrate(n: int | None = None, seed: int = 0, games: Sequence[str] | None = None) -> dict[str, float]:
+    """Raw scores of the random player on the test split, per task: the random baselines frozen in the
+    registry (no records are written)."""
+    from playschool.players import RandomPlayer
+    from playschool.runner import Runner
+
+    from .aggregate import Accumulator
+
+    summary = Runner({"learner": RandomPlayer(seed)}).run(plan(games, n=n, seed=seed))
+    acc = Accumulator().extend(iter_items(summary.records))
+    return {tid: round(t.raw(), 6) for tid, t in sorted(acc.tally.items())}
+
+
+__all__ = ["SPLIT", "calibrate", "items_from_records", "iter_items", "missing_items", "plan",
+           "planned_records", "record_items", "run_interactional_plane"]

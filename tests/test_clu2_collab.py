@@ -1,0 +1,165 @@
+"""CLU2 collaborative sub-metrics: hand-made records with known answers, and real records from the games
+cross-checked against the games' own scores where a game reports the same quantity."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playschool.benchmark.collab import episode_submetrics
+from playschool.benchmark.interactional import items_from_records, record_items
+from playschool.games import EpisodeRecord, Turn, stable_seed
+
+from playschool.players import ReferencePlayer, ScriptedPlayer
+from playschool.runner import Runner, plan_episodes
+
+
+def _record(turns: list[tuple[str, str, str, dict[str, Any] | None]], *, role: str = "follower",
+            outcome: str = "success", scores: dict[str, float] | None = None) -> EpisodeRecord:
+    """A record from (speaker, to, kind, parse) tuples; moves have kind 'move'."""
+    return EpisodeRecord(
+        game="mapnav-v1", instance_id="test/small/0000", split="test", seed=1, experiment="small",
+        roles={"instructor": "teacher", "follower": "learner"}, learner_role=role, instance={},
+        turns=tuple(Turn(index=i, speaker=s, to=to, kind=k, text="...", parse=p) for i, (s, to, k, p)
+                    in enumerate(turns)),
+        outcome=outcome, reason="", scores=scores if scores is not None else {"main": 50.0})
+
+
+def _move(parse: dict[str, Any] | None, speaker: str = "follower") -> tuple[str, str, str, dict[str, Any] | None]:
+    return (speaker, "game", "move", parse)
+
+
+OK = {"ok": True}
+BAD = {"ok": False, "error": "format", "message": "?"}
+CORRECTION = ("game", "follower", "correction", None)
+
+
+def test_clarification_counts_on_a_hand_made_record() -> None:
+    rec = _record([
+        _move({**OK, "act": "clarify", "ambiguous": True}),    # TP
+        _move({**OK, "act": "clarify", "ambiguous": False}),   # FP
+        _move({**OK, "act": "move", "ambiguous": True}),       # FN
+        _move({**OK, "act": "move", "ambiguous": False}),      # TN
+        _move({**OK, "act": "move", "ambiguous": False}),      # TN
+        _move({**OK, "act": "instruct"}, speaker="instructor"),  # not the learner: ignored
+        _move({**OK, "act": "move"}),                          # no ambiguity note: not a decision
+    ])
+    m = episode_submetrics(rec)
+    assert m["clarification_precision"].score == 0.5
+    assert m["clarification_recall"].score == 0.5
+    assert m["clarification_f1"].score == pytest.approx(2 / 4)
+    assert m["clarification_f1"].details == {"tp": 1, "fp": 1, "fn": 1, "tn": 2}
+    assert m["rule_compliance"].score == 1.0
+    assert "repair_rate" not in m and "probe_accuracy" not in m and "efficiency" not in m
+
+
+def test_nothing_to_ask_and_nothing_asked_is_perfect_but_only_f1_applies() -> None:
+    m = episode_submetrics(_record([_move({**OK, "act": "move", "ambiguous": False})]))
+    assert m["clarification_f1"].score == 1.0
+    assert "clarification_precision" not in m and "clarification_recall" not in m
+
+
+def test_repair_rate_rule_compliance_probes_and_efficiency() -> None:
+    rec = _record([
+        _move(BAD), CORRECTION, _move(OK),              # repaired
+        _move(BAD), CORRECTION, CORRECTION, _move(BAD),  # two corrections, one chance, not repaired
+        CORRECTION, _move({**OK, "probe": True, "correct": True}),  # repaired, probe right
+        _move({**OK, "probe": True, "correct": False}),
+        ("game", "instructor", "correction", None),     # to another role: ignored
+        _move(OK),
+    ], scores={"main": 40.0, "efficiency": 0.4})
+    m = episode_submetrics(rec)
+    assert m["repair_rate"].score == pytest.approx(2 / 3)
+    assert m["repair_rate"].details == {"chances": 3, "repaired": 2}
+    assert m["rule_compliance"].score == pytest.approx(1 - 3 / 7)
+    assert m["probe_accuracy"].score == 0.5
+    assert m["efficiency"].score == 0.4
+
+
+def test_aborted_episodes_fail_where_the_situation_existed_and_only_there() -> None:
+    rec = _record([_move({**OK, "act": "clarify", "ambiguous": True}), _move(BAD), CORRECTION, _move(OK)],
+                  outcome="aborted", scores={"main": 0.0, "efficiency": 0.7})
+    m = episode_submetrics(rec)
+    assert set(m) == {"clarification_f1", "clarification_precision", "clarification_recall", "repair_rate",
+                      "rule_compliance", "efficiency"}  # no probe: no probe item, aborted or not
+    assert all(s.score == 0.0 and not s.valid for s in m.values())
+    main = record_items(rec)[0]
+    assert (main.task, main.score, main.valid, main.details["played"]) == ("game/mapnav/follower", 0.0, False, False)
+
+
+def test_items_carry_the_episode_and_transcript() -> None:
+    rec = _record([_move({**OK, "act": "move", "ambiguous": False})])
+    items = items_from_records([rec, rec.to_dict()])  # dicts (JSON) are read too
+    assert {i.task for i in items} == {"game/mapnav/follower", "collab/clarification_f1", "collab/rule_compliance"}
+    assert all(i.item_id == rec.key and i.details["episode"] == rec.key for i in items)
+    assert items[0].details["transcript"].endswith(".html")
+
+
+def test_malformed_record_names_its_position() -> None:
+    from playschool.games import RecordError
+
+    good = _record([_move(OK)]).to_dict()
+    with pytest.raises(RecordError, match="record 1"):
+        items_from_records([good, {"game": "x"}])
+
+
+# --------------------------------------------------------------------------- real records from the games
+def _noisy(options: list[str]) -> Callable[[Any], str]:
+    """A deterministic player choosing among plausible (and some invalid) replies."""
+    def reply(conversation: Any) -> str:
+        return random.Random(stable_seed(len(conversation), conversation[-1]["content"])).choice(options)
+    return reply
+
+
+def _play(game: str, role: str, player: Any, n: int = 4) -> list[EpisodeRecord]:
+    return Runner({"learner": player}).run(plan_episodes([game], "test", roles=[role], n=n)).records
+
+
+def test_reference_listener_matches_the_games_own_clarification_scores() -> None:
+    records = _play("reference", "listener", ScriptedPlayer(_noisy(
+        ["SELECT: 1", "SELECT: 2", "SELECT: 3", "CLARIFY: which one?", "CLARIFY: the big one?"])))
+    compared = 0
+    for rec in records:
+        m = episode_submetrics(rec)
+        for name in ("clarification_precision", "clarification_recall"):
+            assert (name in m) == (name in rec.scores)
+            if name in rec.scores and rec.outcome != "aborted":
+                assert m[name].score == pytest.approx(rec.scores[name])
+                compared += 1
+    assert compared >= 3
+
+
+def test_mapnav_follower_counts_match_the_games_clarification_counts() -> None:
+    records = _play("mapnav", "follower", ScriptedPlayer(_noisy(
+        ["MOVE: north", "MOVE: south", "MOVE: east", "MOVE: west", "CLARIFY: which door?", "hm"])))
+    repairs = 0
+    for rec in records:
+        m = episode_submetrics(rec)
+        if "clarification_f1" in m and rec.outcome != "aborted":
+            d = m["clarification_f1"].details
+            assert d["tp"] + d["fp"] == rec.scores["clarifications"]
+            assert d["fp"] == rec.scores["unneeded_clarifications"]
+            assert d["fn"] == rec.scores["missed_clarifications"]
+        assert m["efficiency"].score == (0.0 if rec.outcome == "aborted" else rec.scores["efficiency"])
+        repairs += "repair_rate" in m
+    assert repairs >= 3  # wrong doors and broken formats get corrections
+
+
+def test_privateshared_probe_accuracy_matches_the_games() -> None:
+    records = _play("privateshared", "customer", ScriptedPlayer(_noisy(
+        ["PROBE: yes", "PROBE: no", "ANSWER: I am not sure", "ANSWER: yes please"])))
+    probed = [r for r in records if "probe_accuracy" in r.scores]
+    assert probed
+    for rec in probed:
+        got = episode_submetrics(rec)["probe_accuracy"].score
+        assert got == (0.0 if rec.outcome == "aborted" else pytest.approx(rec.scores["probe_accuracy"]))
+
+
+def test_the_reference_player_is_perfect_where_it_is_measured() -> None:
+    records = _play("reference", "listener", ReferencePlayer(), n=2) + _play("mapnav", "follower",
+                                                                              ReferencePlayer(), n=2)
+    for item in items_from_records(records):
+        if item.task.startswith("collab/"):
+            assert item.score == 1.0, item
