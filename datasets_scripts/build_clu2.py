@@ -44,19 +44,11 @@ META: dict[str, Any] = {
 }
 
 
-def _list(inner: Any) -> Any:
-    try:
-        from datasets import List
-    except ImportError:  # datasets < 4
-        from datasets import Sequence as List
-    return List(inner)
-
-
 def task_features() -> Any:
     from datasets import Features, Value
 
     s = Value("string")
-    return Features({"id": s, "task": s, "question": s, "choices": _list(s), "answer": s,
+    return Features({"id": s, "task": s, "question": s, "choices": io.list_feature(s), "answer": s,
                      "answer_index": Value("int32"), "source": s, "source_revision": s, "source_config": s,
                      "source_split": s, "license": s})
 

@@ -48,18 +48,10 @@ META: dict[str, Any] = {
 }
 
 
-def _list(inner: Any) -> Any:
-    try:
-        from datasets import List
-    except ImportError:  # datasets < 4
-        from datasets import Sequence as List
-    return List(inner)
-
-
 def _messages_feature() -> Any:
     from datasets import Value
 
-    return _list({"role": Value("string"), "content": Value("string")})
+    return io.list_feature({"role": Value("string"), "content": Value("string")})
 
 
 def interaction_features() -> Any:
@@ -68,7 +60,7 @@ def interaction_features() -> Any:
     s, f = Value("string"), Value("float64")
     meta = {"game": s, "instance_id": s, "split": s, "experiment": s, "seed": Value("int64"), "role": s,
             "learner_role": s, "played_by": s, "self_play": Value("bool"), "roles": s,
-            "kinds": _list(_list(s)), "rewards": _list(f), "errors": _list(s), "outcome": s, "reason": s,
+            "kinds": io.list_feature(io.list_feature(s)), "rewards": io.list_feature(f), "errors": io.list_feature(s), "outcome": s, "reason": s,
             "main": f, "scores": s, "manifest_id": s, "run": s}
     return Features({"id": s, "messages": _messages_feature(), "meta": meta})
 
@@ -79,7 +71,7 @@ def preference_features() -> Any:
     s, f = Value("string"), Value("float64")
     meta = {"game": s, "instance_id": s, "split": s, "experiment": s, "role": s, "turn": Value("int32"),
             "chosen_main": f, "rejected_main": f, "chosen_reward": f, "rejected_reward": f,
-            "chosen_from": _list(s), "rejected_from": _list(s)}
+            "chosen_from": io.list_feature(s), "rejected_from": io.list_feature(s)}
     return Features({"id": s, "prompt": _messages_feature(), "chosen": _messages_feature(),
                      "rejected": _messages_feature(), "meta": meta})
 

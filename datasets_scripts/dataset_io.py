@@ -59,6 +59,15 @@ class Config:
 
 
 # ---------------------------------------------------------------------------------------------- files
+def list_feature(inner: Any) -> Any:
+    """A ``datasets`` list feature of ``inner`` (``List`` since datasets 4, ``Sequence`` before)."""
+    try:
+        from datasets import List
+    except ImportError:  # datasets < 4
+        from datasets import Sequence as List
+    return List(inner)
+
+
 def write_parquet(rows: Sequence[Mapping[str, Any]], features: Any, path: Path) -> int:
     """Write ``rows`` with the schema of ``features`` to ``path``; returns the in-memory (Arrow) size in bytes,
     which the card reports as ``num_bytes`` like ``datasets`` does."""
