@@ -10,9 +10,10 @@ from ..game import Game
 from ..records import EpisodeRecord
 from ..seeding import cycle_pick
 from . import planner, prompts, shapes
-from .commands import Command, merge, parse_command, question
+from .commands import Command, merge, parse_command
 from .grid import EMPTY, Grid, at, cell_f1, cell_score, differing, is_grid, paint
 from .moves import DrawerMove, InstructorMove, parse_drawer, parse_instructor
+from .wording import question
 
 __all__ = ["Drawing", "DrawingEpisode"]
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations, product
 
-from .commands import pairs_text
 from .grid import BLANK, INDICES, SIZE, Cell, Grid, at, differing
+from .wording import pairs_text
 
 __all__ = ["AREAS", "CLEAR_TEMPLATES", "DRAW_TEMPLATES", "MAX_CELLS", "Area", "Step", "next_step", "omissions", "phrase",
            "wheres"]
