@@ -243,3 +243,13 @@ def test_importing_backends_does_not_import_torch() -> None:
     code = ("import sys, playschool.backends; "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_samples_do_not_depend_on_batching_and_duplicates_differ(backend: HFBackend) -> None:
+    sample = Decoding(max_new_tokens=12, temperature=1.0, seed=3)
+    together = [r.text for r in backend.generate(CONVERSATIONS, sample)]
+    alone = [backend.generate([c], sample)[0].text for c in CONVERSATIONS]
+    reversed_order = [r.text for r in backend.generate(list(reversed(CONVERSATIONS)), sample)][::-1]
+    assert together == alone == reversed_order  # a sample is a function of the conversation and the seed
+    group = [r.text for r in backend.generate([CONVERSATIONS[0]] * 4, sample)]
+    assert group[0] == together[0] and len(set(group)) > 1  # a GRPO-style group gets distinct samples

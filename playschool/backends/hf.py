@@ -16,6 +16,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
 from playschool.backends.base import BACKEND_ERROR, CONTEXT_OVERFLOW, Conversation, Decoding, Reply
+from playschool.games.seeding import stable_seed
 
 
 class HFBackend:
@@ -82,6 +83,8 @@ class HFBackend:
         """One reply per conversation, in input order; never raises for a single bad conversation."""
         replies: list[Reply | None] = [None] * len(conversations)
         pending: list[tuple[int, list[int]]] = []  # (input index, prompt ids)
+        self._row_seeds: dict[int, int] = {}
+        seen: dict[tuple[int, ...], int] = {}
         for i, conversation in enumerate(conversations):
             try:
                 text = self.tokenizer.apply_chat_template(
@@ -101,6 +104,11 @@ class HFBackend:
                 )
                 continue
             pending.append((i, ids))
+            # A sample depends on the conversation and the seed, never on batching or scheduling; identical
+            # conversations in one call (a GRPO group) still get distinct samples.
+            copy = seen.get(tuple(ids), 0)
+            seen[tuple(ids)] = copy + 1
+            self._row_seeds[i] = stable_seed(decoding.seed, copy, *ids)
 
         # Similar lengths side by side means little padding in each chunk.
         pending.sort(key=lambda item: len(item[1]))
@@ -139,7 +147,7 @@ class HFBackend:
             # generator per conversation: reproducible without touching the global RNG, and a reply does not
             # depend on how the call was sorted or chunked. The greedy step then picks the sampled token.
             kwargs["logits_processor"] = LogitsProcessorList(
-                [_SeededSampler([i for i, _ in chunk], decoding, self.device)]
+                [_SeededSampler([self._row_seeds[i] for i, _ in chunk], decoding, self.device)]
             )
         out = self.model.generate(
             input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device), **kwargs
@@ -163,14 +171,10 @@ class HFBackend:
 class _SeededSampler(LogitsProcessor):
     """Temperature/top-p sampling with a private generator per row; returns a one-hot mask for greedy."""
 
-    def __init__(self, indices: list[int], decoding: Decoding, device: torch.device) -> None:
+    def __init__(self, seeds: list[int], decoding: Decoding, device: torch.device) -> None:
         self.temperature = decoding.temperature
         self.top_p = decoding.top_p
-        # Seed from (decoding seed, position in the call): distinct rows get distinct streams.
-        self.generators = [
-            torch.Generator(device=device).manual_seed((decoding.seed * 1_000_003 + i) % (2**63))
-            for i in indices
-        ]
+        self.generators = [torch.Generator(device=device).manual_seed(seed) for seed in seeds]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         probs = torch.softmax(scores.float() / self.temperature, dim=-1)
