@@ -55,7 +55,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------------------------- run
 def _decoding(args: argparse.Namespace) -> Decoding:
-    return Decoding(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.seed)
+    return Decoding(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.sampling_seed)
 
 
 def _quiet_transformers() -> None:
@@ -245,7 +245,10 @@ def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
                         "'self' (self-play) or a model spec")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default, reproducible)")
-    p.add_argument("--seed", type=int, default=0, help="instance and sampling seed")
+    p.add_argument("--seed", type=int, default=0, help="instance seed (which instances are generated)")
+    p.add_argument("--sampling-seed", type=int, default=0,
+                   help="sampling seed (with --temperature > 0): vary it over runs of the same instances to "
+                        "sample several replies per turn, e.g. for preference pairs")
     p.add_argument("--batch-size", type=int, default=32, help="max conversations per generate call (hf)")
     p.add_argument("--concurrency", type=int, default=64, help="episodes in flight / HTTP requests at once")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (hf)")
