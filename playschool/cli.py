@@ -80,7 +80,7 @@ def _players(args: argparse.Namespace) -> tuple[dict, bool]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .manifest import build_manifest, write_or_check_manifest
+    from .manifest import build_manifest, record_players, write_or_check_manifest
     from .runner import Runner, plan_episodes
     from .scoring import SUMMARY_HEADER, summarize
     from .store import RecordStore, iter_records
@@ -103,8 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                           f"{len(todo)} to play → {out}")
         if todo:
             players, self_play = _players(args)
-            manifest_players = {k: v.describe() for k, v in players.items()}
-            (out / "players.json").write_text(json.dumps(manifest_players, indent=2, default=str) + "\n")
+            record_players(out, {k: v.describe() for k, v in players.items()})
             runner = Runner(players, decoding=_decoding(args), concurrency=args.concurrency, self_play=self_play,
                             manifest_id=manifest["manifest_id"], on_record=store.append, progress=not args.quiet)
             summary = runner.run(todo)

@@ -86,7 +86,7 @@ def write_or_check_manifest(run_dir: Path, manifest: dict[str, Any], *, resume: 
                                         "another --out")
         if old.get("manifest_id") != manifest["manifest_id"]:
             diffs = sorted(k for k in set(old) | set(manifest)
-                           if k not in ("manifest_id", "git_sha", "hardware", "created", "command")
+                           if k not in ("manifest_id", "git_sha", "hardware", "created", "command", "players")
                            and old.get(k) != manifest.get(k))
             raise ManifestMismatchError(f"{run_dir} holds a run with another configuration (differs in: "
                                         f"{', '.join(diffs) or 'package version'}); use another --out")
@@ -96,6 +96,21 @@ def write_or_check_manifest(run_dir: Path, manifest: dict[str, Any], *, resume: 
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return manifest
+
+
+def record_players(run_dir: Path, players: dict[str, Any]) -> None:
+    """Add what the loaded models say about themselves (id, revision, dtype, device, size) to the manifest.
+
+    Kept out of the manifest id: the same run resumed on another device is still the same run. Each session
+    of a resumed run appends its entry, so the manifest shows every machine that played part of it.
+    """
+    path = run_dir / MANIFEST_FILE
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.setdefault("players", []).append({"session": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                               "hardware": hardware(), **players})
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any] | None:

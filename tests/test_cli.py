@@ -52,6 +52,7 @@ def test_run_resume_score_transcript(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["games"] == {"higherlower": "higherlower-v1"} and manifest["decoding"]["temperature"] == 0.0
     assert {r.manifest_id for r in recs} == {manifest["manifest_id"]}
+    assert manifest["players"][0]["learner"]["backend"] == "agent" and "hardware" in manifest["players"][0]
 
     again = cli(*RUN, "--out", str(out), check=False)
     assert again.returncode == 2 and "--resume" in again.stderr
