@@ -58,7 +58,10 @@ class RuleError(MoveError):
 
 @dataclass(frozen=True)
 class PendingTurn:
-    """A role that must reply now, and the conversation it sees (chat messages, oldest first)."""
+    """A role that must reply now, and the conversation it sees (chat messages, oldest first).
+
+    The message dicts are shared with the episode (no copy on the hot path): players treat them as read-only.
+    """
 
     role: str
     messages: tuple[dict[str, str], ...]
@@ -208,7 +211,9 @@ class Episode(ABC):
         """The externally played role that must reply now, or ``None`` when the episode is over."""
         if self.done or self._current is None:
             return None
-        return PendingTurn(self._current, tuple(dict(m) for m in self._histories[self._current]))
+        # A snapshot without copying the messages: add_message() never mutates a message in place (it replaces
+        # or appends), so later moves cannot change what this tuple holds.
+        return PendingTurn(self._current, tuple(self._histories[self._current]))
 
     def act(self, text: object, *, tokens: dict[str, int] | None = None) -> None:
         """Feed the reply of the pending role, then let teacher-played roles move until someone else is due."""
@@ -239,6 +244,7 @@ class Episode(ABC):
         text, original_len = sanitize(raw)
         self._moves += 1
         index = len(self._turns)
+        # A placeholder keeps the move's place while apply() may send feedback; _settle fills in the outcome.
         self._turns.append(Turn(index=index, speaker=role, to="game", kind="move", text=text,
                                 tokens=tokens, truncated_from=original_len))
         add_message(self._histories[role], "assistant", text)
@@ -250,16 +256,21 @@ class Episode(ABC):
             self._on_error(role, index, err)
         else:
             self._repairs = {"format": 0, "rule": 0}
-            self._turns[index] = replace(self._turns[index], parse={**self._notes, "ok": True}, reward=reward)
+            self._settle(index, {**self._notes, "ok": True}, reward)
         if not self.done and self._moves >= self.game.max_moves:
             self.finish("lose", f"move limit ({self.game.max_moves}) reached")
+
+    def _settle(self, index: int, parse: dict[str, Any], reward: float) -> None:
+        # Direct construction: dataclasses.replace() introspects fields on every call and this is the hot path.
+        t = self._turns[index]
+        self._turns[index] = Turn(index=t.index, speaker=t.speaker, to=t.to, kind=t.kind, text=t.text, parse=parse,
+                                  reward=reward, tokens=t.tokens, truncated_from=t.truncated_from)
 
     def _on_error(self, role: str, index: int, err: MoveError) -> None:
         kind = "format" if err.kind == "format" else "rule"
         penalty = self.format_penalty if kind == "format" else self.rule_penalty
         limit = self.max_format_repairs if kind == "format" else self.max_rule_repairs
-        self._turns[index] = replace(self._turns[index], parse={"ok": False, "error": err.kind, "message": str(err)},
-                                     reward=penalty)
+        self._settle(index, {"ok": False, "error": err.kind, "message": str(err)}, penalty)
         if self._repairs[kind] >= limit:
             self.tell(role, "Game over: too many invalid moves in a row.", "environment")
             self.finish("aborted", f"{kind} error after {limit} repair attempt(s): {err}")

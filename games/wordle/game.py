@@ -209,9 +209,9 @@ class WordleEpisode(Episode):
     def teacher_move(self, role: str) -> str:
         if role == "critic":
             assert self.proposal is not None
-            reasons = Constraints(self.history).check(self.proposal)
-            if not reasons:
+            if consistent(self.proposal, self.history):  # the cheap check first; reasons only when needed
                 return "AGREE"
+            reasons = Constraints(self.history).check(self.proposal)
             more = len(reasons) - MAX_REASONS
             return "DISAGREE: " + "; ".join(reasons[:MAX_REASONS]) + (f"; and {more} more" if more > 0 else "")
         if self.phase == "propose":
