@@ -65,7 +65,8 @@ def fingerprint_problem(versioned_id: str, actual: str, pinned: dict[str, str]) 
     """Why ``actual`` does not match the pin of ``versioned_id``, or ``None`` when it does."""
     if versioned_id not in pinned:
         return (f"{versioned_id} has no pinned fingerprint in {FINGERPRINTS_FILE.name}: a new game (or version) "
-                f"is pinned once, when it is registered: {REFRESH_HINT} --games {versioned_id.rpartition('-v')[0]}")
+                f"is pinned once, when its dataset is first built for release: "
+                f"{REFRESH_HINT} --games {versioned_id.rpartition('-v')[0]}")
     if pinned[versioned_id] != actual:
         return (f"the generator of {versioned_id} changed without a version bump: bump `version` in its Game "
                 f"class (or, if intended before release, refresh fingerprints with `{REFRESH_HINT}`)")

@@ -82,7 +82,12 @@ def test_card_declares_configs_license_categories_size_and_history(built: Path) 
 @pytest.mark.parametrize("name", sorted(BUILTIN))  # game packs are pinned where their datasets are built
 def test_generator_matches_its_pinned_fingerprint(name: str) -> None:
     vid = load_game(name).versioned_id
-    problem = build_games.fingerprint_problem(vid, instances_fingerprint(name), build_games.read_fingerprints())
+    pinned = build_games.read_fingerprints()
+    if vid not in pinned:
+        # A new game or version is pinned when its dataset is first built for release (the build refuses it
+        # until then), so adding a game stays "its folder plus one registry line".
+        pytest.skip(build_games.fingerprint_problem(vid, instances_fingerprint(name), pinned))
+    problem = build_games.fingerprint_problem(vid, instances_fingerprint(name), pinned)
     if problem:
         pytest.fail(problem, pytrace=False)
 
