@@ -34,6 +34,7 @@ from .backends.base import (
     Decoding,
     Reply,
 )
+from .players import ReferencePlayer
 
 #: Role assignment values beyond LEARNER/TEACHER: a model-backed partner plays the non-learner roles.
 PARTNER = "partner"
@@ -169,6 +170,8 @@ class Runner:
         self.progress = progress
         self.progress_label = progress_label
         self.summary = RunSummary()
+        # The game's own player takes the learner's seat: the episode plays it, no request ever goes out.
+        self._reference = isinstance(players[LEARNER], ReferencePlayer)
         self._runnable = 0
         self._live = 0
         self._spawn: Callable[[], None] = lambda: None
@@ -179,21 +182,19 @@ class Runner:
         """Play every task whose key is not in ``skip``; returns the summary (also on ``self.summary``)."""
         all_tasks = list(tasks)
         todo = [t for t in all_tasks if t.key not in skip]
-        self.summary.skipped = len(all_tasks) - len(todo)
+        self.summary = RunSummary(skipped=len(all_tasks) - len(todo))  # each run reports on itself only
         start = time.perf_counter()
         try:
             asyncio.run(self._run(todo))
         finally:
             for q in self._queues.values():
                 q.close()
+            self._queues.clear()  # their worker threads are shut down; a later run() makes new ones
             self.summary.seconds = time.perf_counter() - start
         return self.summary
 
     def roles_for(self, task: EpisodeTask) -> dict[str, str]:
-        from .players import ReferencePlayer
-
-        reference = isinstance(self.players[LEARNER], ReferencePlayer)
-        learner = TEACHER if reference else LEARNER
+        learner = TEACHER if self._reference else LEARNER
         other = learner if self.self_play else (PARTNER if PARTNER in self.players else TEACHER)
         return {r: (learner if r == task.learner_role else other) for r in task.game.roles}
 

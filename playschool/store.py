@@ -55,6 +55,21 @@ def iter_records(path: str | Path, *, allow_partial_tail: bool = True) -> Iterat
                 raise RecordError(f"{p}:{lineno}: {exc}") from exc
 
 
+def _end_of_last_line(path: Path, block: int = 1 << 16) -> int:
+    """Offset just past the last newline (0 if none), reading only the file's tail: run files get large."""
+    with path.open("rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        while end > 0:
+            start = max(0, end - block)
+            fh.seek(start)
+            chunk = fh.read(end - start)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                return start + cut + 1
+            end = start
+    return 0
+
+
 class RecordStore:
     """Appends episode records to ``<run>/records.jsonl`` under an exclusive lock. Use as a context manager."""
 
@@ -92,10 +107,8 @@ class RecordStore:
                 raise RecordError(f"{self.path}: episode {rec.key} appears twice; the file was edited or merged "
                                   "by hand. Keep one copy of each episode and try again.")
             self._keys.add(rec.key)
-        with self.path.open("rb") as fh:
-            data = fh.read()
-        good_end = data.rfind(b"\n") + 1
-        if good_end < len(data):
+        good_end = _end_of_last_line(self.path)
+        if good_end < self.path.stat().st_size:
             with self.path.open("r+b") as fh:
                 fh.truncate(good_end)
                 fh.flush()

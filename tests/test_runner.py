@@ -149,3 +149,11 @@ def test_reference_and_random_players(game: HigherLower) -> None:
     assert sorted(r.to_json().split('"timing"')[0] for r in a.records) == \
         sorted(r.to_json().split('"timing"')[0] for r in b.records)
     assert sum(r.outcome == "success" for r in a.records) < len(tasks)
+
+
+def test_a_runner_can_run_again_and_reports_each_run_alone(game: HigherLower) -> None:
+    backend = BatchRecorder(max_batch_size=8)
+    runner = Runner({"learner": backend})
+    first = runner.run(_tasks(game, 5))
+    second = runner.run(_tasks(game, 3))  # new worker threads: the first run shut its own down
+    assert (first.played, second.played) == (5, 3) and len(second.records) == 3

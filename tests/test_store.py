@@ -83,3 +83,15 @@ def test_every_append_is_flushed_at_once(tmp_path: Path) -> None:
         store.append(rec)
         # visible to another reader before close: a killed process would not lose it
         assert [r.key for r in iter_records(tmp_path)] == [rec.key]
+
+
+def test_the_last_line_is_found_from_the_tail_whatever_the_block(tmp_path: Path) -> None:
+    from playschool.store import _end_of_last_line
+
+    path = tmp_path / "f"
+    path.write_bytes(b"a\nbb\n" + b"x" * 300)  # a partial line longer than the block
+    assert _end_of_last_line(path, block=7) == 5
+    path.write_bytes(b"no newline at all")
+    assert _end_of_last_line(path, block=4) == 0
+    path.write_bytes(b"")
+    assert _end_of_last_line(path) == 0
