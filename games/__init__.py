@@ -6,11 +6,23 @@ that a game honours the contract.
 """
 
 from .checks import CheckResult, GameCheckError, check_game, hostile_replies
-from .episode import LEARNER, TEACHER, Episode, FormatError, MoveError, PendingTurn, RuleError, sanitize
+from .episode import (
+    LEARNER,
+    RANDOM,
+    TEACHER,
+    Episode,
+    FormatError,
+    MoveError,
+    PendingTurn,
+    RuleError,
+    sanitize,
+)
 from .game import Game
+from .grammar import MoveLine, find_move
 from .loading import DatasetMismatchError, instances_fingerprint, load_instances
 from .records import (
     FEEDBACK_KINDS,
+    GAME_FAULT,
     OUTCOMES,
     SPLITS,
     EpisodeRecord,
@@ -29,13 +41,14 @@ from .registry import (
     register,
     unregister,
 )
+from .replay import Replay, replay
 from .seeding import cycle_pick, split_of, stable_seed
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "LEARNER", "OUTCOMES", "SPLITS", "TEACHER", "check_game",
-    "CheckResult", "cycle_pick", "DatasetMismatchError", "Episode", "episode_key", "EpisodeRecord",
-    "FormatError", "Game", "game_names", "GameCheckError", "GameInfo", "hostile_replies", "Instance",
-    "instances_fingerprint", "list_games", "load_game", "load_instances", "MoveError", "PendingTurn",
-    "RecordError", "register", "RuleError", "sanitize", "split_of", "stable_seed", "Turn", "UnknownGameError",
-    "unregister",
+    "ENTRY_POINT_GROUP", "FEEDBACK_KINDS", "GAME_FAULT", "LEARNER", "OUTCOMES", "RANDOM", "SPLITS", "TEACHER",
+    "check_game", "CheckResult", "cycle_pick", "DatasetMismatchError", "Episode", "episode_key", "EpisodeRecord",
+    "find_move", "FormatError", "Game", "game_names", "GameCheckError", "GameInfo", "hostile_replies", "Instance",
+    "instances_fingerprint", "list_games", "load_game", "load_instances", "MoveError", "MoveLine", "PendingTurn",
+    "RecordError", "register", "Replay", "replay", "RuleError", "sanitize", "split_of", "stable_seed", "Turn",
+    "UnknownGameError", "unregister",
 ]

@@ -12,9 +12,11 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .episode import LEARNER, TEACHER, Episode
+from .episode import LEARNER, RANDOM, TEACHER, Episode
 from .game import Game
+from .policies import PolicyScores, score_policies
 from .records import FEEDBACK_KINDS, OUTCOMES, SPLITS, EpisodeRecord, Instance
+from .replay import replay
 
 Reply = Callable[[tuple[dict[str, str], ...]], object]
 
@@ -98,6 +100,10 @@ def _validate(game: Game, rec: EpisodeRecord) -> list[str]:
     problems = []
     if rec.outcome not in OUTCOMES:
         problems.append(f"outcome {rec.outcome!r}")
+    if rec.outcome == "error":
+        problems.append(f"the game failed: {rec.reason}")
+    if rec.outcome == "aborted" and rec.fault not in game.roles:
+        problems.append(f"aborted with fault {rec.fault!r}, which is not a role")
     main = rec.scores.get("main")
     if main is None or not 0.0 <= main <= 100.0:
         problems.append(f"main score {main!r} not in [0, 100]")
@@ -196,8 +202,102 @@ def check_hostile(game: Game, n: int = 1000) -> CheckResult:
     return CheckResult("hostile_replies_never_crash", not problems, "; ".join(problems[:5]) or f"ok ({n}/role)")
 
 
+def _random_play(game: Game, instance: Instance, role: str) -> EpisodeRecord:
+    roles = {r: (RANDOM if r == role else TEACHER) for r in game.roles}
+    return play(game.new_episode(instance, role, roles), {}).record()
+
+
+def check_random_player(game: Game, per_experiment: int = 5) -> CheckResult:
+    """The random player (random legal moves, ``Episode.random_move``) plays every learner role in the right
+    format: its episodes terminate with valid records and at least 90% of its moves parse."""
+    problems: list[str] = []
+    for role in game.learner_roles:
+        moves = format_ok = 0
+        for inst in game.generate("test", n=per_experiment):
+            if not game.supports(inst, role):
+                continue
+            rec = _random_play(game, inst, role)
+            problems += [f"{role}/{inst.id}: {p}" for p in _validate(game, rec)]
+            for t in rec.turns:
+                if t.kind == "move" and t.speaker == role:
+                    moves += 1
+                    format_ok += (t.parse or {}).get("error") != "format"
+        if moves and format_ok < 0.9 * moves:
+            problems.append(f"{role}: only {format_ok}/{moves} random moves are well-formed")
+    return CheckResult("random_player_is_format_valid", not problems, "; ".join(problems[:5]) or "ok")
+
+
+def check_instances(game: Game, other_seed: int = 7919) -> CheckResult:
+    """No instance twice within a split (by ``Game.instance_key``), no test item in train or validation, and
+    another instance seed gives other test instances with the same experiment mix (a private test set)."""
+    problems: list[str] = []
+    keys: dict[str, set[str]] = {}
+    for split in SPLITS:
+        insts = game.generate(split)
+        split_keys = [game.instance_key(i.params) for i in insts]
+        if len(set(split_keys)) != len(split_keys):
+            problems.append(f"{split}: {len(split_keys) - len(set(split_keys))} duplicate instance(s)")
+        keys[split] = set(split_keys)
+    for split in ("train", "validation"):
+        if shared := keys[split] & keys["test"]:
+            problems.append(f"{len(shared)} test instance(s) also in {split}")
+    base, other = game.generate("test"), game.generate("test", seed=other_seed)
+    same = {json.dumps(i.params, sort_keys=True) for i in base} & {json.dumps(i.params, sort_keys=True)
+                                                                    for i in other}
+    if same:
+        problems.append(f"instance seed {other_seed} repeats {len(same)} test instance(s) of seed 0")
+    mix = sorted(i.experiment for i in base) != sorted(i.experiment for i in other)
+    if mix:
+        problems.append(f"instance seed {other_seed} changes the experiment mix")
+    return CheckResult("instances_distinct_and_held_out", not problems, "; ".join(problems) or "ok")
+
+
+def check_replay(game: Game, per_split: int = 1) -> CheckResult:
+    """Records of teacher and random play come back identical when replayed from their moves."""
+    problems: list[str] = []
+    for inst in _sample(game, per_split):
+        for role in game.learner_roles:
+            if not game.supports(inst, role):
+                continue
+            for rec in (_self_play(game, inst, role), _random_play(game, inst, role)):
+                result = replay(rec, game=game)
+                problems += [f"{inst.id}/{role}: {p}" for p in result.problems]
+    return CheckResult("records_replay_identically", not problems, "; ".join(problems[:5]) or "ok")
+
+
+#: Default bound on a degenerate policy's mean main score: at most this, and at most a third of the reference
+#: player's mean on the same instances.
+DEGENERATE_CAP = 25.0
+
+
+def policy_bound(game: Game, role: str, policy: str, reference: float) -> float:
+    """The most a degenerate policy may score: the game's own bound for ``role/policy`` if it sets one (and
+    argues for it on its card), else min(25, reference / 3)."""
+    own = game.policy_bounds.get(f"{role}/{policy}")
+    return own if own is not None else min(DEGENERATE_CAP, reference / 3.0)
+
+
+def check_degenerate_policies(game: Game) -> CheckResult:
+    """Every cheap policy (generic and the game's own, ``policies.py``) scores well below the reference
+    player on the test split: mean main <= 25 and <= a third of the reference player's (or the bound the
+    game's card argues for)."""
+    problems: list[str] = []
+    table: PolicyScores = score_policies(game)
+    for role, rows in table.roles.items():
+        reference = table.reference[role].main
+        for row in rows:
+            if not row.degenerate:
+                continue
+            bound = policy_bound(game, role, row.name, reference)
+            if row.main > bound:
+                problems.append(f"{role}/{row.name}: {row.main:.1f} > {bound:.1f} (reference {reference:.1f})")
+    return CheckResult("cheap_policies_lose", not problems, "; ".join(problems) or
+                       f"ok ({sum(len(r) for r in table.roles.values())} policies)")
+
+
 CHECKS: tuple[Callable[[Game], CheckResult], ...] = (check_generation, check_determinism, check_self_play,
-                                                      check_hostile)
+                                                      check_hostile, check_random_player, check_instances,
+                                                      check_replay, check_degenerate_policies)
 
 
 def check_game(game: str | Game, *, raise_on_failure: bool = True) -> list[CheckResult]:

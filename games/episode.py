@@ -11,11 +11,21 @@ A game subclasses :class:`Episode` and fills in four hooks:
     next role or ``self.finish(...)``; return the mover's reward for the move;
 ``teacher_move(role)``
     the programmatic teacher's reply when it plays ``role`` (it goes through ``parse``/``apply`` like any
-    other reply, so transcripts look the same whoever plays).
+    other reply, so transcripts look the same whoever plays);
+
+and one more for the chance-level floor:
+
+``random_move(role, rng)``
+    a random move of ``role`` in the right format, drawn with ``rng`` from the moves the rules allow now
+    (a random legal move). The *random player* is this policy, so "random = 0" on CLU2's scale means chance,
+    not "cannot type".
 
 Everything else lives here, once: per-role chat histories, typed feedback, the bounded repair loop after
 format and rule errors, the move limit, sanitising hostile text, and the episode record. Nothing a player
-writes can raise out of :meth:`Episode.act`; at worst the episode ends ``aborted`` with a reason.
+writes can raise out of :meth:`Episode.act`: at worst the episode ends ``aborted``, and the record's ``fault``
+names the role that could not carry on. An exception in the game's own code (or an invalid move by its
+programmatic teacher) ends the episode as ``error`` with fault ``"game"``: the game's bug is never charged to
+a player.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .records import FEEDBACK_KINDS, EpisodeRecord, Instance, Turn
+from .records import FEEDBACK_KINDS, GAME_FAULT, EpisodeRecord, Instance, Turn
+from .seeding import stable_seed
 
 if TYPE_CHECKING:
     from .game import Game
@@ -34,6 +45,8 @@ if TYPE_CHECKING:
 TEACHER = "teacher"
 #: Role assignment value for the learner.
 LEARNER = "learner"
+#: Role assignment value meaning "the game plays this role with its random legal moves" (the chance floor).
+RANDOM = "random"
 #: Longest reply kept, in characters. Longer replies are cut (the record keeps the original length).
 MAX_REPLY_CHARS = 8000
 
@@ -117,11 +130,14 @@ class Episode(ABC):
         self.roles = dict(roles)
         # The teacher's own randomness: seeded by the instance, never the global RNG.
         self.rng = random.Random(instance.seed)
+        # The random player's draws come from a generator of their own, so they never shift the teacher's.
+        self._random_rng = random.Random(stable_seed("random-player", instance.seed))
         self._turns: list[Turn] = []
         self._histories: dict[str, list[dict[str, str]]] = {r: [] for r in game.roles}
         self._current: str | None = None
         self._outcome: str | None = None
         self._reason = ""
+        self._fault = ""
         self._repairs = {"format": 0, "rule": 0}  # invalid moves in a row, per kind
         self._moves = 0
         self._notes: dict[str, Any] = {}
@@ -145,6 +161,11 @@ class Episode(ABC):
     def teacher_move(self, role: str) -> str:
         """The programmatic teacher's reply for ``role`` in the current state."""
 
+    def random_move(self, role: str, rng: random.Random) -> str:
+        """A random legal move of ``role`` now, in the right format, drawn with ``rng`` only (see the module
+        docstring). Every game implements it for its learner roles; ``check_game`` checks it."""
+        raise NotImplementedError(f"{self.game.versioned_id} has no random player for {role!r}")
+
     # ------------------------------------------------------- helpers for games
     def tell(self, role: str, text: str, kind: str, *, speaker: str = "game") -> None:
         """Send a typed message to ``role``. Consecutive messages merge into one chat message."""
@@ -157,15 +178,22 @@ class Episode(ABC):
         """Attach details to the move being applied; they land in the move's ``parse`` field of the record.
 
         Scorers, CLU2's collaborative sub-metrics and datasets read them, so games use these shared keys
-        where they apply (and any others of their own):
+        where they apply (and any others of their own). Each game's card says when it sets each one.
 
         ``act``        what the move does: ``"clarify"`` (asks what the partner meant), ``"repair"`` (fixes
                        something that went wrong after a misunderstanding), ``"answer"``, ``"guess"``,
                        ``"instruct"``, ``"propose"``, ``"accept"``, ``"report"``, ``"select"``, ...
-        ``ambiguous``  ``True``/``False``: whether the situation the mover faced was ambiguous, i.e. whether
-                       asking for clarification was the right move (clarification precision/recall)
+        ``ambiguous``  ``True``/``False``, set on the learner's moves where asking was a possible move:
+                       whether the mover's situation was genuinely ambiguous (by the game's ground truth,
+                       defined on its card), i.e. whether a clarification request was the right move. Left out
+                       where the role cannot ask, so that "never asked, never needed to" earns nothing.
+        ``repaired``   ``True``/``False``, set on the mover's move that answers a correction or a reported
+                       misunderstanding naming a specific problem (a taboo word, a misread step, a wrong
+                       state): whether this move fixes *what was named*, not merely whether it is well-formed.
+        ``consistent`` ``True``/``False``, set where the game can check it: whether the move agrees with what
+                       was said, given or agreed earlier in the episode (facts the mover gave or was given,
+                       agreed values, positions). CLU2's multi-turn coherence.
         ``probe``      ``True`` on answers to common-ground probes, with ``correct`` ``True``/``False``
-        ``consistent`` ``True``/``False``: whether the move agrees with what the mover was told so far
         """
         self._notes.update(fields)
 
@@ -175,15 +203,20 @@ class Episode(ABC):
             raise ValueError(f"unknown role {role!r}")
         self._current = role
 
-    def finish(self, outcome: str, reason: str = "") -> None:
-        """End the episode with ``success``, ``lose`` or ``aborted``."""
+    def finish(self, outcome: str, reason: str = "", *, fault: str = "") -> None:
+        """End the episode with ``success`` or ``lose`` (or ``aborted``/``error``, with the ``fault``)."""
         if self._outcome is None:
             self._outcome = outcome
             self._reason = reason
+            self._fault = fault
             self._current = None
 
     def is_teacher(self, role: str) -> bool:
         return self.roles.get(role) == TEACHER
+
+    def _internal(self, role: str) -> bool:
+        """Whether the game itself plays ``role`` (its teacher, or its random player)."""
+        return self.roles.get(role) in (TEACHER, RANDOM)
 
     @property
     def moves(self) -> int:
@@ -222,9 +255,19 @@ class Episode(ABC):
         self._act(self._current, text, tokens)
         self._advance()
 
-    def abort(self, reason: str) -> None:
-        """End the episode as aborted from outside (context overflow, backend failure, ...)."""
-        self.finish("aborted", reason)
+    @property
+    def fault(self) -> str:
+        return self._fault
+
+    def abort(self, reason: str, *, fault: str | None = None) -> None:
+        """End the episode as aborted from outside (a context overflow, ...). ``fault`` is the role that could
+        not carry on (default: the role due to move now)."""
+        role = fault if fault is not None else (self._current or "")
+        self.finish("aborted", f"{role}: {reason}" if role else reason, fault=role)
+
+    def fail_game(self, exc: BaseException, where: str) -> None:
+        """End the episode as ``error``: the game's own code failed (never a player's fault)."""
+        self.finish("error", f"game error {where}: {type(exc).__name__}: {exc}", fault=GAME_FAULT)
 
     def record(self, *, manifest_id: str = "", timing: dict[str, float] | None = None) -> EpisodeRecord:
         """The episode record, scored by the game's one scorer. Only valid once the episode is done."""
@@ -235,7 +278,7 @@ class Episode(ABC):
             seed=self.instance.seed, experiment=self.instance.experiment, roles=dict(self.roles),
             learner_role=self.learner_role, instance=self.instance.to_dict(), turns=tuple(self._turns),
             outcome=self._outcome or "aborted", reason=self._reason, scores={}, manifest_id=manifest_id,
-            timing=dict(timing or {}),
+            timing=dict(timing or {}), fault=self._fault,
         )
         return replace(draft, scores=self.game.score(draft))
 
@@ -254,6 +297,9 @@ class Episode(ABC):
             reward = float(self.apply(role, move))
         except MoveError as err:
             self._on_error(role, index, err)
+        except Exception as exc:  # the game's own bug: recorded as such, never charged to the mover
+            self._settle(index, {"ok": False, "error": "game"}, 0.0)
+            self.fail_game(exc, f"while applying {role}'s move")
         else:
             self._repairs = {"format": 0, "rule": 0}
             self._settle(index, {**self._notes, "ok": True}, reward)
@@ -271,15 +317,26 @@ class Episode(ABC):
         penalty = self.format_penalty if kind == "format" else self.rule_penalty
         limit = self.max_format_repairs if kind == "format" else self.max_rule_repairs
         self._settle(index, {"ok": False, "error": err.kind, "message": str(err)}, penalty)
+        if self.is_teacher(role):  # the programmatic teacher's invalid move is a bug in the game
+            self.finish("error", f"game error: the teacher's {role} move was invalid ({kind}): {err}",
+                        fault=GAME_FAULT)
+            return
         if self._repairs[kind] >= limit:
             self.tell(role, "Game over: too many invalid moves in a row.", "environment")
-            self.finish("aborted", f"{kind} error after {limit} repair attempt(s): {err}")
+            self.finish("aborted", f"{role} ({self.roles[role]}): {kind} error after {limit} repair attempt(s): "
+                        f"{err}", fault=role)
             return
         self._repairs[kind] += 1
         self.tell(role, str(err), "correction")
         self._current = role
 
     def _advance(self) -> None:
-        while not self.done and self._current is not None and self.is_teacher(self._current):
+        while not self.done and self._current is not None and self._internal(self._current):
             role = self._current
-            self._act(role, self.teacher_move(role), None)
+            try:
+                text = (self.teacher_move(role) if self.is_teacher(role)
+                        else self.random_move(role, self._random_rng))
+            except Exception as exc:  # the game's own bug, not a player's
+                self.fail_game(exc, f"while making the {self.roles[role]} move of {role}")
+                return
+            self._act(role, text, None)

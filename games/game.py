@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import json
 import random
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .episode import LEARNER, TEACHER, Episode
-from .records import SPLITS, EpisodeRecord, Instance
+from .records import SPLITS, EpisodeRecord, Instance, RecordError
 from .seeding import stable_seed
+
+if TYPE_CHECKING:
+    from .policies import CheapPolicy
 
 
 class Game(ABC):
@@ -35,6 +39,14 @@ class Game(ABC):
     split_sizes: ClassVar[dict[str, int]] = {"train": 100, "validation": 20, "test": 20}
     #: Keys of ``score()`` besides the common ones, each with its range, for docs and checks.
     score_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
+    #: Per learner role, the keywords of its moves (as the move grammar, ``grammar.py``, reads them); the
+    #: generic cheap policies of ``check_game`` are built from them.
+    move_keywords: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: The keywords of this game that take no body (``ACCEPT``, ``DONE``).
+    bare_keywords: ClassVar[tuple[str, ...]] = ()
+    #: Bounds on a cheap policy's mean main score other than ``check_game``'s default (<= 25 and <= a third of
+    #: the reference player's), keyed ``"role/policy"``. The card must argue for each one.
+    policy_bounds: ClassVar[dict[str, float]] = {}
 
     @property
     def versioned_id(self) -> str:
@@ -68,6 +80,29 @@ class Game(ABC):
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
         """The JSON-serialisable parameters of one instance, drawn with ``rng`` only."""
 
+    def regenerate(self, instance_id: str, seed: int) -> Instance:
+        """The instance a record names (its ``instance_id`` and ``seed``), made again by the generator: what a
+        record claims about its instance is checked against this, never taken as given."""
+        try:
+            split, experiment, index = instance_id.split("/")
+            number = int(index)
+        except ValueError as exc:
+            raise RecordError(f"{self.versioned_id}: {instance_id!r} is not an instance id "
+                              "(split/experiment/index)") from exc
+        if split not in SPLITS or experiment not in self.experiments:
+            raise RecordError(f"{self.versioned_id}: instance id {instance_id!r} names an unknown split or "
+                              "experiment")
+        params = self.make_params(random.Random(seed), split=split, experiment=experiment, index=number)
+        return Instance(id=instance_id, game=self.versioned_id, split=split, experiment=experiment, seed=seed,
+                        params=params)
+
+    def instance_key(self, params: dict[str, Any]) -> str:
+        """What makes an instance a different item for the learner (two instances with equal keys are the
+        same test item). The default is all of ``params``; a game whose params hold incidental draws (the
+        order of a list, say) narrows it, e.g. to the target word. ``check_game`` requires unique keys within
+        a split and no key shared between test and train/validation."""
+        return json.dumps(params, sort_keys=True, separators=(",", ":"))
+
     def supports(self, instance: Instance, learner_role: str) -> bool:
         """Whether a learner can play ``learner_role`` in ``instance`` (some variants lack a role)."""
         return learner_role in self.learner_roles
@@ -91,26 +126,32 @@ class Game(ABC):
             roles = {r: (LEARNER if r == learner_role else TEACHER) for r in self.roles}
         return self.episode_class()(self, instance, learner_role, roles)
 
+    def cheap_policies(self, role: str) -> list[CheapPolicy]:
+        """The game's own attacks on ``role`` beyond the generic ones (see ``policies.py``), and honest short
+        programs (``degenerate=False``) whose scores show how much language the role needs."""
+        return []
+
     # --------------------------------------------------------------- scoring
     def score(self, record: EpisodeRecord) -> dict[str, float]:
         """The one scorer: evaluation, RL reward and the metric module all call this. Reads only the record.
 
         Always returns ``main`` (0-100), ``success``, ``played`` and ``aborted`` (0/1), the learner's
-        summed ``reward``, counts of its ``format_errors``/``rule_errors``, and the game's own scores.
+        summed ``reward``, counts of its ``format_errors``/``rule_errors``, and the game's own scores. An
+        ``error`` episode (the game's own failure) was neither played nor aborted and has no game scores.
         """
         learner_moves = [t for t in record.turns if t.kind == "move" and t.speaker == record.learner_role]
         common = {
             "success": float(record.outcome == "success"),
-            "played": float(record.outcome != "aborted"),
+            "played": float(record.outcome not in ("aborted", "error")),
             "aborted": float(record.outcome == "aborted"),
             "learner_moves": float(len(learner_moves)),
             "reward": float(sum(t.reward or 0.0 for t in learner_moves)),
             "format_errors": float(sum(1 for t in learner_moves if (t.parse or {}).get("error") == "format")),
             "rule_errors": float(sum(1 for t in learner_moves if (t.parse or {}).get("error") == "rule")),
         }
-        specific = self.game_scores(record)
+        specific = self.game_scores(record) if record.outcome != "error" else {"main": 0.0}
         main = float(specific.pop("main"))
-        if record.outcome == "aborted":
+        if record.outcome in ("aborted", "error"):
             main = 0.0  # an aborted episode was not played: it earns nothing, whatever the game computed
         return {"main": round(min(100.0, max(0.0, main)), 6), **common, **specific}
 

@@ -14,15 +14,20 @@ from typing import Any, Literal
 FeedbackKind = Literal["instruction", "observation", "clarification", "correction", "environment"]
 FEEDBACK_KINDS: tuple[str, ...] = ("instruction", "observation", "clarification", "correction", "environment")
 
-#: How an episode ended. ``aborted`` means the episode could not be played to a result (repeated format or rule
-#: errors, context overflow, backend failure); it counts as not played.
-Outcome = Literal["success", "lose", "aborted"]
-OUTCOMES: tuple[str, ...] = ("success", "lose", "aborted")
+#: How an episode ended. ``aborted`` means a player could not carry on (repeated format or rule errors, a context
+#: overflow): the record's ``fault`` names that role, and the episode counts as not played. ``error`` means the
+#: game's own code failed (an exception, or its programmatic teacher made an invalid move): ``fault`` is
+#: ``"game"``, and evaluation counts the episode as missing, never as the learner's failure.
+Outcome = Literal["success", "lose", "aborted", "error"]
+OUTCOMES: tuple[str, ...] = ("success", "lose", "aborted", "error")
+#: ``fault`` of an ``error`` outcome: the game's code, not any player.
+GAME_FAULT = "game"
 
 #: Splits every generator produces.
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
-RECORD_SCHEMA_VERSION = 1
+#: 2 added ``fault`` (version 1 records read as having none).
+RECORD_SCHEMA_VERSION = 2
 
 
 class RecordError(ValueError):
@@ -92,7 +97,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class EpisodeRecord:
-    """Everything that happened in one episode. One JSON object per line in ``records.jsonl``."""
+    """Everything that happened in one episode. One JSON object per line in ``records.jsonl``.
+
+    ``fault`` is empty unless the episode was ``aborted`` (the role that could not carry on) or ended in an
+    ``error`` (``"game"``).
+    """
 
     game: str
     instance_id: str
@@ -108,6 +117,7 @@ class EpisodeRecord:
     scores: dict[str, float]
     manifest_id: str = ""
     timing: dict[str, float] = field(default_factory=dict)
+    fault: str = ""
     schema: int = RECORD_SCHEMA_VERSION
 
     @property
@@ -142,7 +152,7 @@ class EpisodeRecord:
                 turns=tuple(Turn.from_dict(t) for t in data["turns"]), outcome=str(data["outcome"]),
                 reason=str(data.get("reason", "")), scores={str(k): float(v) for k, v in data["scores"].items()},
                 manifest_id=str(data.get("manifest_id", "")), timing=dict(data.get("timing", {})),
-                schema=int(data.get("schema", RECORD_SCHEMA_VERSION)),
+                fault=str(data.get("fault", "")), schema=int(data.get("schema", RECORD_SCHEMA_VERSION)),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise RecordError(f"malformed episode record: {exc!r}") from exc

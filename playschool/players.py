@@ -10,12 +10,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-from playschool.games import stable_seed
 
 from .backends.base import AsyncBackend, Backend, Conversation, Decoding, Reply
 
@@ -182,39 +179,23 @@ class ReferencePlayer:
         return {"backend": "teacher", "model": "programmatic reference player"}
 
 
-_WORDS = ("yes", "no", "maybe", "red", "blue", "left", "north", "door", "apple", "crane", "house", "three",
-          "the", "big", "small", "circle", "A1", "B2", "book", "hat", "ball", "I", "think", "it", "is", "what")
-_FORMATS = ("GUESS: {w}", "CLUE: {w} {w}", "ANSWER: {w}", "QUESTION: is it {w}?", "MOVE: {w}", "AGREE",
-            "DISAGREE: {w}", "SELECT: {n}", "DRAW: {w} {n}", "PROPOSE: {n} {w}", "CLARIFY: {w}?", "{w}")
-
-
 class RandomPlayer:
-    """The floor: random words, other games' moves, format-breaking text.
+    """Marks the learner role as played by the game's random player: random legal moves in the right format
+    (each game's ``Episode.random_move``), the chance-level floor of CLU2's scale.
 
-    The reply depends only on the seed and the conversation, never on batching or scheduling, so runs
-    with it are reproducible.
+    Like :class:`ReferencePlayer` it never receives a request: the episode plays the role internally, with
+    draws seeded by the instance, so runs with it are reproducible.
     """
 
     inline = True
-    max_batch_size = 1024
+    name = "random"
+    max_batch_size = 1
 
     def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-        self.name = f"random@{seed}"
-
-    def _one(self, conversation: Conversation) -> Reply:
-        last = conversation[-1]["content"] if conversation else ""
-        rng = random.Random(stable_seed(self.seed, len(conversation), last))
-        kind = rng.random()
-        if kind < 0.15:
-            return Reply(text="")
-        if kind < 0.3:
-            return Reply(text=" ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 12))))
-        fmt = rng.choice(_FORMATS)
-        return Reply(text=fmt.format(w=rng.choice(_WORDS), n=rng.randint(0, 9)))
+        self.seed = seed  # kept for the spec's signature; the draws depend on the instance seed only
 
     def generate(self, conversations: Sequence[Conversation], decoding: Decoding) -> list[Reply]:
-        return [self._one(c) for c in conversations]
+        raise RuntimeError("the random player is played inside the game; it takes no requests")
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": "random", "model": self.name}
+        return {"backend": "random", "model": "random legal moves (the game's random player)"}

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from playschool.games import LEARNER, TEACHER, EpisodeRecord, Game, Instance, episode_key, load_game
+from playschool.games import LEARNER, RANDOM, TEACHER, EpisodeRecord, Game, Instance, episode_key, load_game
 
 from .backends.base import (
     BACKEND_ERROR,
@@ -34,7 +34,7 @@ from .backends.base import (
     Decoding,
     Reply,
 )
-from .players import ReferencePlayer
+from .players import RandomPlayer, ReferencePlayer
 
 #: Role assignment values beyond LEARNER/TEACHER: a model-backed partner plays the non-learner roles.
 PARTNER = "partner"
@@ -170,8 +170,10 @@ class Runner:
         self.progress = progress
         self.progress_label = progress_label
         self.summary = RunSummary()
-        # The game's own player takes the learner's seat: the episode plays it, no request ever goes out.
-        self._reference = isinstance(players[LEARNER], ReferencePlayer)
+        # The game's own player (reference or random) takes the learner's seat: the episode plays it, no request
+        # ever goes out.
+        self._internal = (TEACHER if isinstance(players[LEARNER], ReferencePlayer)
+                          else RANDOM if isinstance(players[LEARNER], RandomPlayer) else None)
         self._runnable = 0
         self._live = 0
         self._spawn: Callable[[], None] = lambda: None
@@ -194,7 +196,7 @@ class Runner:
         return self.summary
 
     def roles_for(self, task: EpisodeTask) -> dict[str, str]:
-        learner = TEACHER if self._reference else LEARNER
+        learner = self._internal or LEARNER
         other = learner if self.self_play else (PARTNER if PARTNER in self.players else TEACHER)
         return {r: (learner if r == task.learner_role else other) for r in task.game.roles}
 
@@ -302,9 +304,10 @@ class Runner:
             tokens = {"prompt": reply.prompt_tokens, "completion": reply.completion_tokens}
             try:
                 episode.act(reply.text, tokens=tokens)
-            except Exception as exc:  # a bug in game code must not take the whole run down
-                self.summary.game_errors += 1
-                episode.abort(f"game error: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+            except Exception as exc:  # a bug in game code outside a move must not take the whole run down
+                episode.fail_game(exc, f"in the episode driver\n{traceback.format_exc(limit=3)}")
                 break
+        if episode.outcome == "error":
+            self.summary.game_errors += 1
         timing = {"seconds": round(time.perf_counter() - started, 4), "model_seconds": round(model_seconds, 4)}
         return episode.record(manifest_id=self.manifest_id, timing=timing)
