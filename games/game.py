@@ -15,6 +15,9 @@ from .seeding import stable_seed
 if TYPE_CHECKING:
     from .policies import CheapPolicy
 
+#: Draws tried for one instance before a split is declared too large for the game's pool.
+_MAX_REDRAWS = 50
+
 
 class Game(ABC):
     """A dialogue game. Subclasses set the class attributes and implement the abstract methods.
@@ -63,22 +66,45 @@ class Game(ABC):
 
     # ------------------------------------------------------------ instances
     def generate(self, split: str, *, n: int | None = None, seed: int = 0) -> list[Instance]:
-        """Deterministically generate ``n`` instances per experiment for ``split`` (same seed, same bytes)."""
+        """Deterministically generate ``n`` instances per experiment for ``split`` (same seed, same bytes).
+
+        ``seed`` is the *instance seed*: organisers draw a private test set with a secret one. Each instance
+        gets its own seed, a hash of (game, split, experiment, draw, ``seed``), so a record's seed does not
+        reveal the instance seed. A draw whose :meth:`instance_key` repeats an earlier instance of the split
+        is skipped (the next draw takes its place), so a split never holds the same item twice.
+        """
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         count = self.split_sizes[split] if n is None else n
         out: list[Instance] = []
+        seen: set[str] = set()
         for experiment in self.experiments:
+            draw = 0
             for i in range(count):
-                inst_seed = stable_seed(self.versioned_id, split, experiment, i, seed)
-                params = self.make_params(random.Random(inst_seed), split=split, experiment=experiment, index=i)
+                for _ in range(_MAX_REDRAWS):
+                    inst_seed = stable_seed(self.versioned_id, split, experiment, draw, seed)
+                    draw += 1
+                    params = self.make_params(random.Random(inst_seed), split=split, experiment=experiment, index=i)
+                    key = self.instance_key(params)
+                    if key not in seen:
+                        break
+                else:
+                    raise RuntimeError(f"{self.versioned_id}: cannot draw {count} distinct {split}/{experiment} "
+                                       f"instances ({i} found): the pool is too small for this split size")
+                seen.add(key)
                 out.append(Instance(id=f"{split}/{experiment}/{i:04d}", game=self.versioned_id, split=split,
                                     experiment=experiment, seed=inst_seed, params=params))
         return out
 
     @abstractmethod
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
-        """The JSON-serialisable parameters of one instance, drawn with ``rng`` only."""
+        """The JSON-serialisable parameters of one instance, drawn with ``rng`` only.
+
+        ``rng`` is seeded per instance from the instance seed, so what is drawn with it changes with the
+        instance seed (a private test set). ``index`` counts the instances of the split and experiment; items
+        picked by it (``cycle_pick``) spread evenly over a pool but are the same for every instance seed, and
+        a repeated key cannot be redrawn. Never pick from a pool that test shares with train or validation.
+        """
 
     def regenerate(self, instance_id: str, seed: int) -> Instance:
         """The instance a record names (its ``instance_id`` and ``seed``), made again by the generator: what a
