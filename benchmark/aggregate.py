@@ -4,26 +4,33 @@
   clipped**: a model worse than random shows a negative score, which is information, not noise;
 * dimension score = weight-weighted mean of the normalised scores of its tasks that have items; overall = mean
   of the two dimensions (``None`` unless both were evaluated);
-* 95% percentile bootstrap intervals: every replicate resamples the items of each task with replacement
-  (independently per task; tasks are fixed, items are the random unit) and recomputes everything above;
-* :func:`improvement`: the same, *paired*: each replicate resamples the items both runs share, so the noise of
-  the item draw cancels out of the difference. Items present in one run only are reported per task under
-  ``coverage``, never silently dropped from view.
+* 95% percentile intervals from a **cluster bootstrap**. The unit of resampling is what was drawn at random: a
+  reference question, or an interactional *episode* (game, instance, learner role). An episode produces several
+  items (its game task's main score and the collaborative sub-metrics it had the situation for); they are
+  correlated, so a replicate resamples whole episodes and takes every item of a drawn episode with it, jointly
+  across tasks, and recomputes every task, dimension and overall score from the same draw. Resampling is
+  stratified as the evaluation was planned: reference questions within their task, episodes within their game
+  task (game x learner role), so each task keeps its size;
+* :func:`improvement`: the same, *paired*: a replicate resamples the episodes (and questions) both runs share,
+  and each drawn episode brings the items of both runs, so the noise of the item draw cancels out of the
+  difference. Items present in one run only are reported per task under ``coverage``, never silently dropped.
 
 Invalid items (aborted episodes, unparseable answers) and items padded in for missing episodes count with
-their (failure) score: nothing is averaged away. Tasks of the registry without any item are listed as not
-evaluated; a scorecard is ``complete`` only when every registry task was scored and no item is missing.
+their (failure) score: nothing is averaged away. Items marked ``excluded`` (an episode the game itself failed,
+or one a model partner could not finish: never the learner's fault) are not scored and are reported under
+``coverage``. Tasks of the registry without any item are listed as not evaluated; a scorecard is ``complete``
+only when every registry task was scored and no item is missing or excluded.
 
-Resampling n items with replacement draws each distinct score value v with probability count(v)/n, so one
-replicate's mean is the mean of a multinomial draw over the distinct values. Scoring therefore keeps only a
-count per distinct value per task, which makes it streaming (memory does not grow with the records) and makes
-the result depend only on the multiset of items, never on their order: shards merge into identical numbers.
-Each task draws from its own generator seeded by (seed, task id), so adding a task changes no other interval.
+Resampling n clusters with replacement draws each distinct cluster *profile* (the tuple of (task, score) items
+it holds) with probability count(profile)/n, so a replicate is a multinomial draw over the distinct profiles of a
+stratum. Scoring keeps a count per distinct profile per stratum (questions) and one small profile per episode,
+which makes the result depend only on the multiset of items, never on their order: shards merge into identical
+numbers. Each stratum draws from its own generator seeded by (seed, stratum), so adding a task changes no other
+stratum's draws.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -31,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bootstrap import Clusters, digest, np_module, replicate_means
 from .items import ItemResult
 from .registry import (
     CLU2_VERSION,
@@ -43,6 +51,8 @@ from .registry import (
 
 #: Keys of an interactional item's ``details`` the per-game table and clemscore read (see interactional.py).
 PLAYED, SUCCESS = "played", "success"
+#: Key of an item's ``details`` marking it as not scored, with the reason (not the learner's fault).
+EXCLUDED = "excluded"
 _ROUND = 6
 
 
@@ -54,52 +64,19 @@ class ItemError(ValueError):
     """An item that cannot be aggregated (not finite)."""
 
 
-def _digest(text: str) -> int:
-    # Duplicate checks keep a 64-bit digest per item id in a flat array (8 bytes an item) instead of the ids,
-    # so scoring a stream of records needs little memory. When the items are a list, a suspected duplicate is
-    # confirmed on the ids themselves; on a stream, two distinct ids collide with probability ~n^2 / 2^65.
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def _np() -> Any:
-    try:
-        import numpy
-    except ImportError as exc:  # numpy comes with every model extra; a bare install may lack it
-        raise RuntimeError("CLU2 scoring needs numpy: pip install numpy (or 'playschool[eval]')") from exc
-    return numpy
-
-
-def _rng(seed: int, name: str) -> Any:
-    return _np().random.default_rng([seed, _digest(name)])
-
-
 def _r(x: float | None) -> float | None:
     return None if x is None else round(float(x), _ROUND)
 
 
 def _interval(replicates: Any) -> list[float]:
-    lo, hi = _np().percentile(replicates, [2.5, 97.5])
+    lo, hi = np_module().percentile(replicates, [2.5, 97.5])
     return [round(float(lo), _ROUND), round(float(hi), _ROUND)]
 
 
-def _boot_means(counts: list[int], columns: list[list[float]], n_boot: int, rng: Any) -> list[Any]:
-    """Bootstrap replicate means of a sample given as distinct rows and their counts.
-
-    ``columns[j][i]`` is value j of distinct row i (one column for a plain sample, two for pairs); returns one
-    vector of ``n_boot`` replicate means per column, all from the same draws.
-    """
-    np = _np()
-    n = sum(counts)
-    p = np.asarray(counts, dtype=float) / n
-    cols = [np.asarray(c, dtype=float) for c in columns]
-    out = [np.empty(n_boot) for _ in cols]
-    block = max(1, 2_000_000 // max(1, len(counts)))  # bound the (block x distinct rows) draw matrix
-    for start in range(0, n_boot, block):
-        size = min(block, n_boot - start)
-        draws = rng.multinomial(n, p, size=size).astype(float)
-        for o, c in zip(out, cols):
-            o[start:start + size] = draws @ c / n
-    return out
+def _episode(item: ItemResult) -> str | None:
+    """The cluster an item belongs to: its episode (interactional items), or ``None`` (its own cluster)."""
+    episode = item.details.get("episode")
+    return str(episode) if episode else None
 
 
 @dataclass
@@ -107,6 +84,9 @@ class _TaskTally:
     counts: Counter[float] = field(default_factory=Counter)
     invalid: int = 0
     missing: int = 0
+    # A 64-bit digest per item id (8 bytes an item) for the duplicate check, instead of the ids: scoring a stream
+    # of records needs little memory. With a list of items a suspected duplicate is confirmed on the ids; on a
+    # stream two distinct ids collide with probability ~n^2 / 2^65.
     seen: array[int] = field(default_factory=lambda: array("Q"))
 
     @property
@@ -115,10 +95,6 @@ class _TaskTally:
 
     def raw(self) -> float:
         return math.fsum(v * c for v, c in self.counts.items()) / self.n
-
-    def sorted_counts(self) -> tuple[list[float], list[int]]:
-        values = sorted(self.counts)
-        return values, [self.counts[v] for v in values]
 
 
 @dataclass
@@ -141,7 +117,8 @@ class Accumulator:
 
     Checks as it goes that every task id is known (registry, ``tasks``, installed game packs) and every score
     is finite; :meth:`check_duplicates` (run by :meth:`scorecard` at the latest) that no (task, item id) came
-    twice. Memory: a count per distinct score and 8 bytes per item, whatever the size of the records.
+    twice. Memory: a count per distinct score, 8 bytes per item and one small profile per episode (the cluster
+    bootstrap's unit), whatever the size of the records.
     """
 
     def __init__(self, tasks: Mapping[str, Task] | None = None) -> None:
@@ -149,6 +126,9 @@ class Accumulator:
         self.tasks: dict[str, Task] = {}
         self.tally: dict[str, _TaskTally] = defaultdict(_TaskTally)
         self.games: dict[str, _GameTally] = defaultdict(_GameTally)
+        self.clusters = Clusters()
+        self.excluded: Counter[str] = Counter()
+        self.excluded_examples: list[str] = []
         self._checked = False
 
     def add(self, item: ItemResult) -> None:
@@ -158,8 +138,15 @@ class Accumulator:
         if not math.isfinite(item.score):
             raise ItemError(f"item {item.key} has a non-finite score {item.score!r}")
         tally = self.tally[item.task]
-        tally.seen.append(_digest(item.item_id))
+        tally.seen.append(digest(item.item_id))
         self._checked = False
+        if item.details.get(EXCLUDED):
+            # Not the learner's doing (the game failed, or a model partner could not go on): reported, not scored.
+            self.excluded[str(item.details[EXCLUDED])] += 1
+            if len(self.excluded_examples) < 5:
+                self.excluded_examples.append(item.item_id)
+            return
+        self.clusters.add(item.task, (float(item.score),), _episode(item))
         tally.counts[float(item.score)] += 1
         tally.invalid += not item.valid
         tally.missing += bool(item.details.get("missing"))
@@ -181,7 +168,7 @@ class Accumulator:
     def check_duplicates(self, items: Sequence[ItemResult] | None = None) -> None:
         """Raise :class:`DuplicateItemError` if a (task, item id) was added twice. Pass the items when they are
         a list: the error then names the ids (and a digest collision of distinct ids is told apart)."""
-        np = _np()
+        np = np_module()
         suspects: dict[str, set[int]] = {}
         for tid, tally in self.tally.items():
             digests = np.sort(np.frombuffer(tally.seen, dtype=np.uint64))
@@ -195,7 +182,7 @@ class Accumulator:
             listing = ", ".join(f"{tid} ({len(d)} id(s))" for tid, d in sorted(suspects.items()))
             raise DuplicateItemError(f"items appear twice in task(s) {listing}; every item must be scored once "
                                      "(overlapping shards, or an episode recorded twice?)")
-        counts = Counter(i.key for i in items if i.task in suspects and _digest(i.item_id) in suspects[i.task])
+        counts = Counter(i.key for i in items if i.task in suspects and digest(i.item_id) in suspects[i.task])
         twice_keys = sorted(k for k, c in counts.items() if c > 1)
         if twice_keys:
             shown = "; ".join(f"item {iid!r} of task {tid}" for tid, iid in twice_keys[:5])
@@ -213,10 +200,12 @@ class Accumulator:
             self.check_duplicates()
         tasks_out: dict[str, Any] = {}
         replicates: dict[str, Any] = {}
+        means = replicate_means(self.clusters.strata(), 1, n_boot, seed)
         for tid in sorted(self.tally):
             task, tally = self.tasks[tid], self.tally[tid]
-            values, counts = tally.sorted_counts()
-            (raw_boot,) = _boot_means(counts, [values], n_boot, _rng(seed, tid))
+            if not tally.n:
+                continue  # only excluded items: nothing to score
+            raw_boot = means[tid][:, 0]
             norm_boot = 100.0 * (raw_boot - task.random_baseline) / (task.ceiling - task.random_baseline)
             replicates[tid] = norm_boot
             raw = tally.raw()
@@ -232,8 +221,9 @@ class Accumulator:
         if all(dims[d]["score"] is not None for d in DIMENSIONS):
             overall = {"score": _r(sum(dims[d]["score"] for d in DIMENSIONS) / len(DIMENSIONS)),
                        "ci": _interval(sum(dim_boot[d] for d in DIMENSIONS) / len(DIMENSIONS))}
-        not_evaluated = sorted(t.id for t in TASKS if t.id not in self.tally)
+        not_evaluated = sorted(t.id for t in TASKS if t.id not in tasks_out)
         missing = sum(t.missing for t in self.tally.values())
+        excluded = sum(self.excluded.values())
         return {
             "clu2_version": CLU2_VERSION, "registry_fingerprint": registry_fingerprint(),
             "seed": seed, "n_boot": n_boot,
@@ -241,8 +231,10 @@ class Accumulator:
             "games": self._games(), "clemscore": self._clemscore(),
             "coverage": {"items": sum(t.n for t in self.tally.values()), "missing": missing,
                          "invalid": sum(t.invalid for t in self.tally.values()),
-                         "tasks_evaluated": len(self.tally), "tasks_not_evaluated": not_evaluated,
-                         "complete": not not_evaluated and missing == 0},
+                         "excluded": excluded, "excluded_reasons": dict(sorted(self.excluded.items())),
+                         "excluded_examples": sorted(self.excluded_examples),
+                         "tasks_evaluated": len(tasks_out), "tasks_not_evaluated": not_evaluated,
+                         "complete": not not_evaluated and missing == 0 and excluded == 0},
         }
 
     def _games(self) -> dict[str, Any]:
@@ -322,22 +314,26 @@ def improvement(items: Iterable[ItemResult], base_items: Iterable[ItemResult], *
                 n_boot: int = 1000, tasks: Mapping[str, Task] | None = None) -> dict[str, Any]:
     """Per-task, per-dimension and overall improvement of a run over a base run, on the items both share.
 
-    Every replicate resamples the shared items of each task (pairs stay together) and recomputes both runs'
-    normalised scores, so ``ci`` is a paired 95% bootstrap interval of ``delta = run - base``. Items only one
-    run has are counted per task under ``coverage`` (with a few example ids); tasks without shared items are
+    Every replicate resamples the shared clusters (episodes, questions) of each stratum, each bringing the
+    items of both runs it holds, and recomputes both runs' normalised scores from the same draw, so ``ci`` is a
+    paired 95% cluster-bootstrap interval of ``delta = run - base``. Items only one run has (or that one run
+    excludes) are counted per task under ``coverage`` (with a few example ids); tasks without shared items are
     listed there too. Collaborative sub-metric items exist only where an episode had the situation, which
     depends on how each learner played, so their pairing is partial by nature; see ``coverage``.
     """
-    run, base = _by_key(items, "run"), _by_key(base_items, "base")
+    run = {k: i for k, i in _by_key(items, "run").items() if not i.details.get(EXCLUDED)}
+    base = {k: i for k, i in _by_key(base_items, "base").items() if not i.details.get(EXCLUDED)}
     extra = dict(tasks or {})
     task_defs: dict[str, Task] = {}
     shared: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    clusters = Clusters()
     only_run: dict[str, list[str]] = defaultdict(list)
     only_base: dict[str, list[str]] = defaultdict(list)
     for key, item in run.items():
         task_defs.setdefault(key[0], get_task(key[0], extra))
         if key in base:
             shared[key[0]].append((item.score, base[key].score))
+            clusters.add(key[0], (item.score, base[key].score), _episode(item))
         else:
             only_run[key[0]].append(key[1])
     for key in base:
@@ -348,14 +344,14 @@ def improvement(items: Iterable[ItemResult], base_items: Iterable[ItemResult], *
     tasks_out: dict[str, Any] = {}
     rep_run: dict[str, Any] = {}
     rep_base: dict[str, Any] = {}
+    means = replicate_means(clusters.strata(), 2, n_boot, seed, salt="improvement:")
     for tid in sorted(shared):
         task = task_defs[tid]
         pairs = Counter(shared[tid])
         cats = sorted(pairs)
         counts = [pairs[c] for c in cats]
         n = sum(counts)
-        a, b = _boot_means(counts, [[c[0] for c in cats], [c[1] for c in cats]], n_boot,
-                           _rng(seed, "improvement:" + tid))
+        a, b = means[tid][:, 0], means[tid][:, 1]
         rep_run[tid] = 100.0 * (a - task.random_baseline) / (task.ceiling - task.random_baseline)
         rep_base[tid] = 100.0 * (b - task.random_baseline) / (task.ceiling - task.random_baseline)
         ra = math.fsum(x * k for (x, _), k in zip(cats, counts)) / n
