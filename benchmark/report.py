@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import html
-import os
+import io
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from playschool.fileio import write_atomic
 
 from .registry import DIMENSION_LABELS, DIMENSIONS
 from .results import Results
@@ -60,13 +62,11 @@ def csv_rows(results: Results) -> list[dict[str, Any]]:
 
 def write_csv(results: Results, out_dir: str | Path) -> Path:
     path = Path(out_dir) / CSV_FILE
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_HEADER, restval="")
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in csv_rows(results))
-    os.replace(tmp, path)
-    return path
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_HEADER, restval="")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in csv_rows(results))
+    return write_atomic(path, buffer.getvalue())
 
 
 # --------------------------------------------------------------------------------------------------- svg
@@ -240,7 +240,4 @@ def _games_html(results: Results, transcripts: str | None) -> str:
 
 def write_html(results: Results, out_dir: str | Path, *, transcripts: str | None = "transcripts") -> Path:
     path = Path(out_dir) / HTML_FILE
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_html(results, transcripts=transcripts), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, render_html(results, transcripts=transcripts))

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from playschool.fileio import write_atomic
 
 from .aggregate import Accumulator, DuplicateItemError, improvement, scorecard
 from .items import ItemResult
@@ -150,10 +151,7 @@ def write_results(results: Results, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / RESULTS_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results.to_dict(), indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, json.dumps(results.to_dict(), indent=1, sort_keys=True, default=str) + "\n")
 
 
 def _items(raw: Any, where: str) -> list[ItemResult]:

@@ -18,6 +18,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from .fileio import write_atomic
+
 MANIFEST_FILE = "manifest.json"
 
 
@@ -92,9 +94,7 @@ def write_or_check_manifest(run_dir: Path, manifest: dict[str, Any], *, resume: 
                                         f"{', '.join(diffs) or 'package version'}); use another --out")
         return old
     run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     return manifest
 
 
@@ -108,9 +108,7 @@ def record_players(run_dir: Path, players: dict[str, Any]) -> None:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest.setdefault("players", []).append({"session": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                                "hardware": hardware(), **players})
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any] | None:

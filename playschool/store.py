@@ -3,8 +3,8 @@
 Guarantees, each tested:
 
 * every record is written as one line and flushed as soon as its episode ends, so killing the process loses
-  nothing that finished; the file is ``fsync``'d at least every ``fsync_interval`` seconds and on close, so
-  even a machine crash loses at most that window;
+  nothing that finished; a record is ``fsync``'d within ``fsync_interval`` seconds of being written (a timer
+  syncs it when no later write does) and on close, so even a machine crash loses at most that window;
 * a line cut short by a kill (no trailing newline) is cut off on reopening and its episode is played again;
   a malformed line anywhere else is an error that names the line, never silently dropped;
 * one writer at a time: a second run on the same folder fails at once with a clear message (``flock``);
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,9 @@ class RecordStore:
         self._fh: IO[bytes] | None = None
         self._last_sync = 0.0
         self._dirty = False
+        # fsync runs on the writer's thread or on the timer's; the lock keeps it and close() apart.
+        self._sync_lock = threading.Lock()
+        self._timer: threading.Timer | None = None
 
     # ----------------------------------------------------------- lifecycle
     def open(self) -> RecordStore:
@@ -115,10 +119,14 @@ class RecordStore:
                 os.fsync(fh.fileno())
 
     def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._fh is not None:
             self._sync()
-            self._fh.close()
-            self._fh = None
+            with self._sync_lock:
+                self._fh.close()
+                self._fh = None
         if self._lock_fh is not None:
             fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
             self._lock_fh.close()
@@ -152,12 +160,24 @@ class RecordStore:
         self._fh.flush()
         self._keys.add(record.key)
         self._dirty = True
-        if time.monotonic() - self._last_sync >= self.fsync_interval:
+        waited = time.monotonic() - self._last_sync
+        if waited >= self.fsync_interval:
             self._sync()
+        elif self._timer is None or not self._timer.is_alive():
+            # Nothing may be written for a long while after this record: sync it when its window closes anyway.
+            self._timer = threading.Timer(self.fsync_interval - waited, self._sync)
+            self._timer.daemon = True
+            self._timer.start()
+
+    @property
+    def synced(self) -> bool:
+        """Whether every record written so far has been fsync'd."""
+        return not self._dirty
 
     def _sync(self) -> None:
-        if self._fh is not None and self._dirty:
-            with contextlib.suppress(OSError):
-                os.fsync(self._fh.fileno())
-            self._dirty = False
-        self._last_sync = time.monotonic()
+        with self._sync_lock:
+            if self._fh is not None and self._dirty:
+                with contextlib.suppress(OSError, ValueError):  # ValueError: closed by close() meanwhile
+                    os.fsync(self._fh.fileno())
+                self._dirty = False
+            self._last_sync = time.monotonic()

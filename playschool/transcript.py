@@ -8,12 +8,13 @@ model output is hostile input.
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from playschool.games import EpisodeRecord
+
+from .fileio import write_atomic
 
 KIND_STYLE = {
     "instruction": ("#eef2ff", "#4338ca"),
@@ -86,9 +87,7 @@ def write_html(records: Iterable[EpisodeRecord], out_dir: str | Path) -> Path:
     rows = []
     for rec in sorted(records, key=lambda r: (r.game, r.learner_role, r.instance_id)):
         name = episode_filename(rec)
-        tmp = out / (name + ".tmp")
-        tmp.write_text(render_html(rec), encoding="utf-8")
-        os.replace(tmp, out / name)
+        write_atomic(out / name, render_html(rec), durable=False)
         rows.append(f"<tr><td>{html.escape(rec.game)}</td><td>{html.escape(rec.learner_role)}</td>"
                     f"<td><a href='{html.escape(name)}'>{html.escape(rec.instance_id)}</a></td>"
                     f"<td class={html.escape(rec.outcome)}>{html.escape(rec.outcome)}</td>"

@@ -85,6 +85,39 @@ def test_every_append_is_flushed_at_once(tmp_path: Path) -> None:
         assert [r.key for r in iter_records(tmp_path)] == [rec.key]
 
 
+def test_a_record_is_fsynced_within_the_interval_even_when_nothing_follows(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    calls: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    recs = _records(2)
+    with RecordStore(tmp_path, fsync_interval=0.2) as store:
+        store.append(recs[0])
+        assert not store.synced  # written and flushed, not yet synced: the window is open
+        deadline = time.monotonic() + 5
+        while not store.synced and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.synced and calls, "an idle store must still fsync within its interval"
+        store.append(recs[1])
+    assert [r.key for r in iter_records(tmp_path)] == [r.key for r in recs[:2]]
+
+
+def test_the_manifest_is_written_durably(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from playschool.manifest import build_manifest, write_or_check_manifest
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    write_or_check_manifest(tmp_path, build_manifest({"x": 1}), resume=False)
+    assert len(synced) >= 2  # the file before the rename, the folder after it
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_the_last_line_is_found_from_the_tail_whatever_the_block(tmp_path: Path) -> None:
     from playschool.store import _end_of_last_line
 
