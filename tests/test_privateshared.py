@@ -1,20 +1,36 @@
 """privateshared: parsing, the scenario data, move tables for both learner roles, when clarifications happen,
-probe scoring (Cohen's kappa), a golden transcript, reference vs random players and the game contract.
+the balanced probes and their scoring (Cohen's kappa), golden transcripts of both roles, reference vs random
+players and the game contract.
 
-Regenerate the golden transcript after an intended change of behaviour (which also bumps the game version):
+The exploits that v1 paid and v2 must not (cheap policies that read only the learner's view) are in
+``tests/test_privateshared_policies.py``.
+
+Regenerate the golden transcripts after an intended change of behaviour (which also bumps the game version):
 ``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_privateshared.py -k golden``.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import statistics
 from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
 import pytest
 from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, moves_of, play_script
-from playschool.games import EpisodeRecord, FormatError, Instance, RuleError, check_game, split_of
+from playschool.games import (
+    RANDOM,
+    TEACHER,
+    EpisodeRecord,
+    FormatError,
+    Instance,
+    RuleError,
+    check_game,
+    split_of,
+)
+from playschool.games.checks import play
 from playschool.games.privateshared import PrivateShared, prompts
 from playschool.games.privateshared.game import facts_key
 from playschool.games.privateshared.moves import (
@@ -27,13 +43,12 @@ from playschool.games.privateshared.moves import (
     read_form,
 )
 from playschool.games.privateshared.scenarios import Form, form_for, load_scenarios
-from playschool.games.privateshared.scoring import cohen_kappa
-
-GOLDEN = GOLDEN_DIR / "privateshared.json"
+from playschool.games.privateshared.scoring import answer_score, cohen_kappa, form_score
 
 FACTS = {"destination": "Rome", "month": "June", "seat": "aisle"}
-# After answer 1: destination, month; after 2: month, seat; after 3: seat, destination.
-PROBES = [[1, "destination"], [1, "month"], [2, "month"], [2, "seat"], [3, "seat"], [3, "destination"]]
+# The truth each probe should have: after answer 1 yes, no; after 2 no, yes; after 3 yes, yes (by then every
+# slot is common ground, so a "no" could not be served).
+PROBES = [[1, "yes"], [1, "no"], [2, "no"], [2, "yes"], [3, "yes"], [3, "yes"]]
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +58,13 @@ def game() -> PrivateShared:
 
 def instance(*, experiment: str = "easy", facts: dict[str, str] | None = None, probes: list | None = None,
              max_questions: int = 10, open_question: bool = False, vague: Sequence[str] = (),
-             volunteer: Sequence[str] = (), seed: int = 7) -> Instance:
+             volunteer: Sequence[str] = (), listed: Sequence[str] = ("seat", "destination", "month"),
+             seed: int = 7) -> Instance:
     facts = dict(FACTS if facts is None else facts)
-    params: dict[str, Any] = {"scenario": "travel", "slots": list(facts), "facts": facts,
+    params: dict[str, Any] = {"scenario": "travel", "slots": list(facts), "facts": facts, "listed": list(listed),
                               "probes": PROBES if probes is None else probes, "max_questions": max_questions,
                               "open": open_question, "vague": list(vague), "volunteer": list(volunteer)}
-    return Instance(id="hand/travel", game="privateshared-v1", split="test", experiment=experiment, seed=seed,
+    return Instance(id="hand/travel", game="privateshared-v2", split="test", experiment=experiment, seed=seed,
                     params=params)
 
 
@@ -58,16 +74,22 @@ def kinds_after(rec: EpisodeRecord) -> list[str]:
     return [next((t.kind for t in rec.turns[m.index + 1:] if t.to == role), "-") for m in learner_moves(rec)]
 
 
+def notes(rec: EpisodeRecord, act: str) -> list[dict[str, Any]]:
+    """The parse notes of the learner's accepted moves with ``act`` (probe answers excluded)."""
+    return [t.parse for t in learner_moves(rec)
+            if t.parse and t.parse.get("ok") and t.parse.get("act") == act and not t.parse.get("probe")]
+
+
 # ------------------------------------------------------------------------------------------- parsing
 @pytest.mark.parametrize(("text", "move"), [
     ("ANSWER: Rome, please.", Answer("Rome, please.")),
     ("  answer :  Rome  ", Answer("Rome")),
     ("**ANSWER:** Rome", Answer("Rome")),
-    ("Sure, here it is.\nANSWER: Rome\nPROBE: yes", Answer("Rome")),
-    ("ANSWER:\n\nRome, please.", Answer("Rome, please.")),
+    ("Sure, here it is.\nANSWER: Rome", Answer("Rome")),  # chatter around the move line is ignored
+    ("ANSWER: Rome\nThat's all from me.", Answer("Rome")),
     ("PROBE: yes", Probe(True)),
     ("probe: No.", Probe(False)),
-    ("PROBE:\nyes", Probe(True)),
+    ("- **PROBE:** `yes`", Probe(True)),
 ])
 def test_parse_customer_accepts(text: str, move: object) -> None:
     assert parse_customer(text) == move
@@ -75,7 +97,10 @@ def test_parse_customer_accepts(text: str, move: object) -> None:
 
 @pytest.mark.parametrize("text", ["", "Rome", "ANSWER:", "ANSWER:   \n  ", "PROBE: maybe", "PROBE: yes no",
                                   "QUESTION: where to?", "FORM: destination=Rome", "Hello! ANSWER: Rome",
-                                  "ANSWER: " + "x" * 600, "Assistant: ANSWER: Rome"])
+                                  "ANSWER: " + "x" * 600, "Assistant: ANSWER: Rome",
+                                  "ANSWER: Rome\nPROBE: yes",  # two move lines: one move per reply
+                                  "ANSWER:\n\nRome, please.",  # the body goes on the move line
+                                  "PROBE:\nyes"])
 def test_parse_customer_rejects(text: str) -> None:
     with pytest.raises(FormatError):
         parse_customer(text)
@@ -84,7 +109,7 @@ def test_parse_customer_rejects(text: str) -> None:
 @pytest.mark.parametrize(("text", "move"), [
     ("QUESTION: Where to?", Question("Where to?")),
     ("PROBE: no", Probe(False)),
-    ("FORM: destination=Rome; month=June; seat=aisle",
+    ("I think I know enough.\nFORM: destination=Rome; month=June; seat=aisle",
      FormMove((("destination", "Rome"), ("month", "June"), ("seat", "aisle")))),
     ("FORM:\n- destination = Rome\n- month = June;\n seat=aisle \nThank you for your time!",
      FormMove((("destination", "Rome"), ("month", "June"), ("seat", "aisle")))),
@@ -95,7 +120,8 @@ def test_parse_agent_accepts(text: str, move: object) -> None:
 
 @pytest.mark.parametrize("text", ["", "Where to?", "QUESTION:", "ANSWER: Rome", "FORM:", "FORM: Rome",
                                   "FORM: destination=", "FORM: =Rome", "QUESTION: " + "x" * 400,
-                                  "FORM: " + "; ".join(f"f{i}=v" for i in range(30))])
+                                  "FORM: " + "; ".join(f"f{i}=v" for i in range(30)),
+                                  "QUESTION: Where to?\nPROBE: no"])
 def test_parse_agent_rejects(text: str) -> None:
     with pytest.raises(FormatError):
         parse_agent(text)
@@ -126,12 +152,13 @@ def test_read_form(text: str, expected: dict[str, str] | str) -> None:
 # ------------------------------------------------------------------------------------------- scenarios
 def test_scenario_data_is_consistent() -> None:
     """Every teacher text is understood as meant: questions name exactly their slot, answers communicate
-    exactly their value, vague answers and openings name nothing."""
+    exactly their value, vague answers, openings and requests name nothing."""
     scenarios = load_scenarios()
     assert sorted(scenarios) == ["food", "interview", "travel"]
     for sc in scenarios.values():
         form = Form(sc, tuple(s.id for s in sc.slots))
-        assert form.asked(sc.opening) == [] and form.mentions(sc.opening) == {}
+        for text in (sc.opening, sc.request):
+            assert form.asked(text) == [] and form.mentions(text) == {}, (sc.id, text)
         for s in sc.slots:
             for q in (*s.questions, f"What is your {s.name}?", prompts.clarify(s.name, []),
                       prompts.MOVE_ON + s.questions[0]):
@@ -181,7 +208,12 @@ def test_instances(game: PrivateShared) -> None:
             assert split_of(facts_key(p["scenario"], p["facts"])) == split  # held out by facts
             n = 3 if inst.experiment == "easy" else 5
             assert len(p["slots"]) == n == len(set(p["slots"])) and list(p["facts"]) == p["slots"]
-            assert len(p["probes"]) == 2 * n and p["max_questions"] == 3 * n + 1
+            # the customer's list is the same details in another order than the agent asks for them
+            assert sorted(p["listed"]) == sorted(p["slots"]) and p["listed"] != p["slots"]
+            assert [t for t, _ in p["probes"]] == [t for t in range(1, n + 1) for _ in range(2)]
+            labels = [label for _, label in p["probes"]]
+            assert set(labels) <= {"yes", "no"} and set(labels[:4]) == {"yes", "no"}
+            assert p["max_questions"] == 3 * n + 1
             assert p["open"] == (inst.experiment == "hard")
             assert (len(p["vague"]), len(p["volunteer"])) == ((2, 2) if inst.experiment == "hard" else (0, 0))
             assert not set(p["vague"]) & set(p["volunteer"])
@@ -189,48 +221,85 @@ def test_instances(game: PrivateShared) -> None:
         # the scenario cycles, so every experiment sees every scenario
         for exp in game.experiments:
             assert {i.params["scenario"] for i in insts if i.experiment == exp} == set(load_scenarios())
-    train = {facts_key(i.params["scenario"], i.params["facts"]) for i in game.generate("train")}
-    test = {facts_key(i.params["scenario"], i.params["facts"]) for i in game.generate("test")}
-    assert not train & test
+
+
+def test_instances_are_distinct_held_out_and_reseedable(game: PrivateShared) -> None:
+    keys = {s: [game.instance_key(i.params) for i in game.generate(s)] for s in ("train", "validation", "test")}
+    for split, ks in keys.items():
+        assert len(ks) == len(set(ks)), split
+    assert not set(keys["test"]) & (set(keys["train"]) | set(keys["validation"]))
+    assert len(keys["test"]) == 3 * game.split_sizes["test"] == 60
+    # a private test set: another instance seed, other items, the same experiment mix
+    base, other = game.generate("test"), game.generate("test", seed=12345)
+    assert not {game.instance_key(i.params) for i in base} & {game.instance_key(i.params) for i in other}
+    assert sorted(i.experiment for i in base) == sorted(i.experiment for i in other)
+    # the key ignores what does not make another item: form order, listed order, probes
+    p = dict(base[0].params)
+    shuffled = {**p, "slots": list(reversed(p["slots"])), "listed": list(p["slots"]), "probes": []}
+    assert game.instance_key(shuffled) == game.instance_key(p)
+
+
+def test_test_split_is_large_enough_for_the_interval(game: PrivateShared) -> None:
+    """The 95% bootstrap half-width of the reference player's mean main, and of the paired difference
+    reference - random, over the whole test split is at most 10 points per role."""
+    insts = game.generate("test")
+    rng = random.Random(0)
+
+    def half_width(xs: list[float], b: int = 400) -> float:
+        means = sorted(statistics.fmean(rng.choices(xs, k=len(xs))) for _ in range(b))
+        return (means[int(0.975 * b)] - means[int(0.025 * b)]) / 2
+
+    for role in game.learner_roles:
+        ref = [play(game.new_episode(i, role, {r: TEACHER for r in game.roles}), {}).record().scores["main"]
+               for i in insts]
+        rnd = [play(game.new_episode(i, role, {r: (RANDOM if r == role else TEACHER) for r in game.roles}),
+                    {}).record().scores["main"] for i in insts]
+        assert half_width(ref) <= 10 and half_width([a - b for a, b in zip(ref, rnd)]) <= 10, role
 
 
 def test_card_documents_every_score(game: PrivateShared) -> None:
     card = game.card
     assert card.startswith("Private/shared:")
     for word in ("customer", "agent", "easy", "medium", "hard", "ANSWER:", "QUESTION:", "FORM:", "PROBE:",
-                 "clarification", "correction", "Version history", "main", *game.score_ranges):
+                 "clarification", "correction", "Version history", "v2:", "main", "ambiguous", "repaired",
+                 "consistent", *game.score_ranges):
         assert word in card, word
 
 
 # ------------------------------------------------------------------------------------------- customer
-PERFECT_CUSTOMER = ["ANSWER: Rome, please.", "PROBE: yes", "PROBE: no", "ANSWER: In June.", "PROBE: yes",
-                    "PROBE: no", "ANSWER: Aisle, please.", "PROBE: yes", "PROBE: yes"]
+PERFECT_CUSTOMER = ["ANSWER: Rome, please.", "PROBE: yes", "PROBE: no", "ANSWER: In June.", "PROBE: no",
+                    "PROBE: yes", "ANSWER: Aisle, please.", "PROBE: yes", "PROBE: yes"]
+ALL_YES = ["PROBE: yes"] * 6
 
 CUSTOMER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("perfect", PERFECT_CUSTOMER,
-     {"outcome": "success", "main": 100.0, "rewards": [0.5] * 9}),
+     {"outcome": "success", "main": 100.0, "rewards": [0.5] * 9, "answer_score": 1.0, "probe_kappa": 1.0}),
     ("format-error-repaired", ["I want Rome", *PERFECT_CUSTOMER],
      {"outcome": "success", "main": 100.0, "rewards": [-1.0] + [0.5] * 9, "first_kind": "correction"}),
+    ("two-moves-in-one-reply", ["ANSWER: Rome\nPROBE: yes", *PERFECT_CUSTOMER],
+     {"outcome": "success", "main": 100.0, "format_errors": 1.0, "first_kind": "correction"}),
     ("rule-error-answer-during-probe", ["ANSWER: Rome", "ANSWER: June", *PERFECT_CUSTOMER[1:]],
      {"outcome": "success", "main": 100.0, "rewards": [0.5, -0.5] + [0.5] * 8, "rule_errors": 1.0}),
     ("rule-error-probe-without-probe", ["PROBE: yes", *PERFECT_CUSTOMER],
      {"outcome": "success", "rewards": [-0.5] + [0.5] * 9, "first_kind": "correction"}),
     ("abort-after-three-format-errors", ["", "hello", "ANSWER:"],
      {"outcome": "aborted", "main": 0.0, "rewards": [-1.0, -1.0, -1.0]}),
-    # always "yes": right 4 times of 6, but no better than chance -> kappa 0, main = (1 + 0) / 2
+    # always "yes": right 4 times of 6, but no better than chance -> kappa 0, the probe half is lost
     ("always-yes", ["ANSWER: Rome", "PROBE: yes", "PROBE: yes", "ANSWER: June", "PROBE: yes", "PROBE: yes",
                     "ANSWER: aisle", "PROBE: yes", "PROBE: yes"],
      {"outcome": "success", "main": 50.0, "probe_accuracy": 4 / 6, "probe_kappa": 0.0}),
-    # a value that contradicts the facts is taken as said: the agent never asks again and the form is wrong
-    ("wrong-value-lose", ["ANSWER: Lisbon", "PROBE: no", "PROBE: no", "ANSWER: June", "PROBE: yes",
-                          "PROBE: no", "ANSWER: aisle", "PROBE: yes", "PROBE: no"],
-     {"outcome": "lose", "main": pytest.approx(100 * (2 / 3 + 1) / 2), "slot_accuracy": 2 / 3,
-      "rewards": [-0.5] + [0.5] * 8}),
-    # two slots in one answer: the agent skips the month; the probes due after answer 3 come at the end
-    ("volunteer-two-slots", ["ANSWER: Rome in June", "PROBE: yes", "PROBE: yes", "ANSWER: aisle",
-                             "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes"],
-     {"outcome": "success", "main": 100.0, "probe_kappa": 1.0, "questions": 2.0,
-      "rewards": [1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}),
+    # over-sharing: the month comes unasked, so the agent skips it, but that answer was off topic (v1: 100)
+    ("overshare-two-slots", ["ANSWER: Rome in June", "PROBE: yes", "PROBE: no", "ANSWER: aisle",
+                             *ALL_YES[:4]],
+     {"outcome": "success", "main": 0.0, "answer_score": 0.0, "overshared": 1.0, "probe_kappa": 1.0,
+      "questions": 2.0, "rewards": [-0.5, 0.5, 0.5, 0.5] + [0.5] * 4}),
+    # every detail at once: the agent is done, every probe then asks about common ground, truths do not
+    # vary and kappa is 0 (v1 counted it 1.0: main 100)
+    ("dump-every-detail", ["ANSWER: Rome, June and aisle.", *ALL_YES],
+     {"outcome": "success", "main": 0.0, "answer_score": 0.0, "overshared": 2.0, "probe_kappa": 0.0,
+      "probe_accuracy": 1.0}),
+    ("dump-every-detail-probes-no", ["ANSWER: Rome, June and aisle.", *(["PROBE: no"] * 6)],
+     {"outcome": "success", "main": 0.0, "probe_accuracy": 0.0}),
 ]
 
 
@@ -244,26 +313,67 @@ def test_customer_sequences(game: PrivateShared, replies: list[str], expect: dic
         assert [t.reward for t in moves] == pytest.approx(expect["rewards"])
     if "first_kind" in expect:
         assert kinds_after(rec)[0] == expect["first_kind"]
-    for key in ("main", "slot_accuracy", "probe_accuracy", "probe_kappa", "questions", "rule_errors"):
+    for key in ("main", "slot_accuracy", "probe_accuracy", "probe_kappa", "questions", "rule_errors",
+                "format_errors", "answer_score", "overshared"):
         if key in expect:
             assert rec.scores[key] == pytest.approx(expect[key]), key
 
 
-def test_customer_messages(game: PrivateShared) -> None:
-    rec = play_script(game, instance(), "customer",
-                      ["ANSWER: Lisbon", "PROBE: yes", "PROBE: no", "ANSWER: June", "PROBE: yes", "PROBE: no",
-                       "ANSWER: aisle", "PROBE: yes", "PROBE: yes"])
+def said_truthfully(view: tuple[dict[str, str], ...], name: str) -> bool:
+    """A test oracle for the customer's probes: the field's true value was said in an answer that the
+    agent did not ask about again right after (independent of the game's bookkeeping)."""
+    value = {"destination": "Rome", "travel month": "June", "seat preference": "aisle"}[name]
+    known = False
+    for msg in view:
+        text = msg["content"]
+        if msg["role"] == "assistant" and text.startswith("ANSWER:"):
+            said = value.lower() in text.lower()
+            known = known or said
+        elif msg["role"] == "user" and "Sorry" in text and known and said:
+            known = False
+    return known
+
+
+def play_customer(game: PrivateShared, inst: Instance, answers: list[str]) -> EpisodeRecord:
+    """The customer gives ``answers`` in order and answers each probe with the oracle."""
+    ep = game.new_episode(inst, "customer")
+    todo = list(answers)
+    while (turn := ep.pending()) is not None:
+        last = turn.messages[-1]["content"].splitlines()[-1]
+        if last.startswith("PROBE ("):
+            name = last.split("your ", 1)[1].split("?")[0]
+            ep.act(f"PROBE: {'yes' if said_truthfully(turn.messages, name) else 'no'}")
+        else:
+            ep.act(todo.pop(0))
+    assert not todo
+    return ep.record()
+
+
+def test_customer_messages_and_a_wrong_value(game: PrivateShared) -> None:
+    # After answer 3 only the destination (noted as Lisbon) is not common ground: the scheduled "no" asks it.
+    rec = play_script(game, instance(probes=[[1, "no"], [2, "yes"], [3, "no"]]), "customer",
+                      ["ANSWER: Lisbon", "PROBE: yes", "ANSWER: June", "PROBE: yes", "ANSWER: aisle", "PROBE: yes"])
     to_customer = [t for t in rec.turns if t.to == "customer"]
     assert to_customer[0].kind == "instruction" and "- destination: Rome" in to_customer[0].text
     assert to_customer[1].kind == "observation" and to_customer[1].text.startswith("Travel agent: ")
-    wrong = next(t for t in to_customer if t.kind == "correction")
-    assert wrong.text == ("Not quite: the travel agent does not know your destination: it noted Lisbon, but "
-                          "yours is Rome.")
     assert to_customer[-1].kind == "environment" and "2 of 3 of your details are correct" in to_customer[-1].text
-    # the last probe (destination) is answered "yes" although the agent noted the wrong value
-    assert rec.scores["probe_accuracy"] == pytest.approx(4 / 6)
-    answer = learner_moves(rec)[0]
-    assert answer.parse is not None and answer.parse["consistent"] is False
+    # a value that contradicts the facts is taken as said: the agent never asks again and the form is wrong
+    assert rec.outcome == "lose" and rec.scores["slot_accuracy"] == pytest.approx(2 / 3)
+    first = notes(rec, "answer")[0]
+    assert first["consistent"] is False and first["on_topic"] is False
+    assert rec.scores["answer_score"] == pytest.approx(1 / 3)  # (2 right - 1 wrong) / 3 answers
+    wrong = [t.text for t in to_customer if t.kind == "correction"]
+    assert wrong[-1] == "Not quite: the travel agent does not know your destination: it noted Lisbon, but yours " \
+        "is Rome."
+    assert rec.scores["probe_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_customer_instructions_list_the_details_out_of_asking_order(game: PrivateShared) -> None:
+    ep = game.new_episode(instance(), "customer")
+    text = ep.turns[0].text
+    assert text.index("- seat preference: aisle") < text.index("- destination: Rome") < text.index(
+        "- travel month: June")
+    assert "Rome" not in text.split("Your private information")[1].split("\n\n", 1)[1]  # no example of its own
 
 
 @pytest.mark.parametrize(("answer", "clarification"), [
@@ -288,7 +398,18 @@ def test_agent_clarifies_exactly_when_the_slot_was_not_communicated(game: Privat
         assert ep.turns[-2].parse is not None and ep.turns[-2].parse["act"] == "clarify"
 
 
-def test_agent_gives_up_after_three_questions(game: PrivateShared) -> None:
+def test_answers_to_a_reasked_question_note_the_repair(game: PrivateShared) -> None:
+    rec = play_script(game, instance(probes=[]), "customer",
+                      ["ANSWER: Somewhere warm.", "ANSWER: Rome.", "ANSWER: June", "ANSWER: hmm", "ANSWER: pass",
+                       "ANSWER: no idea"])
+    answers = notes(rec, "answer")
+    # the first answer was not a reply to a re-ask; the re-asked destination is repaired, the seat never
+    assert "repaired" not in answers[0] and answers[1]["repaired"] is True
+    assert [a.get("repaired") for a in answers[2:]] == [None, None, False, False]
+
+
+def test_stalling_earns_nothing(game: PrivateShared) -> None:
+    """Non-answers until the agent gives up count against the customer: answers right minus the others."""
     rec = play_script(game, instance(probes=[]), "customer",
                       ["ANSWER: Rome", "ANSWER: hmm", "ANSWER: no idea", "ANSWER: pass", "ANSWER: aisle"])
     agent = moves_of(rec, "agent")
@@ -297,31 +418,32 @@ def test_agent_gives_up_after_three_questions(game: PrivateShared) -> None:
     assert agent[-1] == "FORM: destination=Rome; month=unknown; seat=aisle"
     assert rec.outcome == "lose" and rec.scores["slot_accuracy"] == pytest.approx(2 / 3)
     assert rec.scores["clarifications"] == 2.0
-    assert [t.reward for t in learner_moves(rec)] == [0.5, -0.2, -0.2, -0.2, 0.5]
-    assert "probe_kappa" not in rec.scores and rec.scores["main"] == pytest.approx(100 / 3)
+    assert [t.reward for t in learner_moves(rec)] == [0.5, -0.5, -0.5, -0.5, 0.5]
+    assert "probe_kappa" not in rec.scores and rec.scores["main"] == 0.0  # (2 - 3) / 5 -> 0
 
 
-def test_open_question_in_hard(game: PrivateShared) -> None:
-    rec = play_script(game, instance(experiment="hard", open_question=True), "customer",
-                      ["ANSWER: I'd like to go to Rome in June, sitting by the aisle.", "PROBE: yes",
-                       "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes", "PROBE: yes"])
+@pytest.mark.parametrize(("opening", "main", "overshared"), [
+    ("ANSWER: I'd like to go to Rome in June.", 100.0, 0.0),  # one or two details: on topic
+    ("ANSWER: I'd like to go to Rome in June, sitting by the aisle.", 0.0, 1.0),  # three: over-sharing
+])
+def test_open_question_in_hard(game: PrivateShared, opening: str, main: float, overshared: float) -> None:
+    rec = play_customer(game, instance(experiment="hard", open_question=True), [opening, "ANSWER: Aisle, please."]
+                        if overshared == 0 else [opening])
     assert moves_of(rec, "agent")[0] == "QUESTION: Hello, welcome to Sunway Travel! How can I help you today?"
-    assert rec.outcome == "success" and rec.scores["main"] == 100.0 and rec.scores["questions"] == 1.0
-    assert learner_moves(rec)[0].reward == 1.5
-    # every truth and every answer is "yes": kappa is undefined and taken as the accuracy
-    assert rec.scores["probe_kappa"] == 1.0
+    assert rec.outcome == "success" and rec.scores["main"] == main
+    assert rec.scores["overshared"] == overshared and rec.scores["probes"] == 6.0
 
 
 # ------------------------------------------------------------------------------------------- agent
 Q_DEST, Q_MONTH, Q_SEAT = ("QUESTION: Where would you like to travel to?", "QUESTION: When would you like to "
                            "travel?", "QUESTION: What is your seat preference?")
 FORM_OK = "FORM: destination=Rome; month=June; seat=aisle"
-PERFECT_AGENT = [Q_DEST, "PROBE: yes", "PROBE: no", Q_MONTH, "PROBE: yes", "PROBE: no", Q_SEAT, "PROBE: yes",
+PERFECT_AGENT = [Q_DEST, "PROBE: yes", "PROBE: no", Q_MONTH, "PROBE: no", "PROBE: yes", Q_SEAT, "PROBE: yes",
                  "PROBE: yes", FORM_OK]
 
 AGENT_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("perfect", PERFECT_AGENT,
-     {"outcome": "success", "main": 100.0, "rewards": [0.1, 0.5, 0.5] * 3 + [1.5]}),
+     {"outcome": "success", "main": 100.0, "rewards": [0.1, 0.5, 0.5] * 3 + [1.5], "form_score": 1.0}),
     ("format-error-repaired", ["Where are you going?", *PERFECT_AGENT],
      {"outcome": "success", "main": 100.0, "first": (-1.0, "correction")}),
     ("rule-error-form-during-probe", [Q_DEST, FORM_OK, *PERFECT_AGENT[1:]],
@@ -330,16 +452,21 @@ AGENT_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
      {"outcome": "success", "rule_errors": 1.0}),
     ("abort-after-three-rule-errors", ["PROBE: yes", "PROBE: no", "FORM: destination=Rome"],
      {"outcome": "aborted", "main": 0.0, "rewards": [-0.5, -0.5, -0.5]}),
+    ("unknown-field", [*PERFECT_AGENT[:-1], "FORM: destination=Rome; month=June; seat=unknown"],
+     {"outcome": "lose", "main": pytest.approx(100 * 2 / 3), "form_score": pytest.approx(2 / 3), "last": 1.0}),
+    # a wrong field costs what a right one earns (v1: 67)
     ("wrong-and-unknown-fields-lose", [*PERFECT_AGENT[:-1], "FORM: destination=Oslo; month=June; seat=unknown"],
-     {"outcome": "lose", "main": pytest.approx(100 * (1 / 3 + 1) / 2), "last": -0.0}),
-    # an open first question gets two facts; a later question naming nothing is clarified by the customer
-    ("open-then-unclear", ["QUESTION: How can I help you?", "PROBE: yes", "PROBE: yes", "QUESTION: What else?",
-                           Q_SEAT, "PROBE: yes", "PROBE: yes", FORM_OK],
-     {"outcome": "success", "main": 100.0, "rewards": [0.0, 0.5, 0.5, -0.2, 0.1, 0.5, 0.5, 1.5],
+     {"outcome": "lose", "main": 0.0, "slot_accuracy": pytest.approx(1 / 3), "last": -0.0}),
+    # an open first question gets what the customer came for, no detail; a later question naming nothing is
+    # clarified by the customer
+    ("open-then-unclear", ["QUESTION: How can I help you?", "PROBE: no", "PROBE: no", "QUESTION: What else?",
+                           Q_DEST, "PROBE: yes", "PROBE: no", Q_MONTH, "PROBE: yes", "PROBE: yes", Q_SEAT, FORM_OK],
+     {"outcome": "success", "main": 100.0,
+      "rewards": [0.0, 0.5, 0.5, -0.2, 0.1, 0.5, 0.5, 0.1, 0.5, 0.5, 0.1, 1.5],
       "unclear_questions": 1.0, "clarifications": 1.0}),
-    # asking again costs 0.1; guessing the month right in the form still counts
+    # asking again costs 0.1; guessing the month and seat right in the form still counts
     ("redundant-question", [Q_DEST, "PROBE: yes", "PROBE: no", "QUESTION: What is your destination?",
-                            "PROBE: no", "PROBE: no", FORM_OK],
+                            "PROBE: no", "PROBE: yes", FORM_OK],
      {"outcome": "success", "rewards": [0.1, 0.5, 0.5, -0.1, 0.5, 0.5, 1.5]}),
     ("submit-at-once", ["FORM: destination=Rome; month=unknown; seat=unknown"],
      {"outcome": "lose", "main": pytest.approx(100 / 6), "probes": 0.0}),
@@ -358,9 +485,26 @@ def test_agent_sequences(game: PrivateShared, replies: list[str], expect: dict[s
         assert (moves[0].reward, kinds_after(rec)[0]) == expect["first"]
     if "last" in expect:
         assert moves[-1].reward == pytest.approx(expect["last"])
-    for key in ("main", "rule_errors", "unclear_questions", "clarifications", "probes"):
+    for key in ("main", "rule_errors", "unclear_questions", "clarifications", "probes", "form_score",
+                "slot_accuracy"):
         if key in expect:
             assert rec.scores[key] == pytest.approx(expect[key]), key
+
+
+def test_agent_notes(game: PrivateShared) -> None:
+    rec = play_script(game, instance(), "agent", AGENT_TABLE[7][1])  # open-then-unclear
+    asks = notes(rec, "ask")
+    # the question after the customer's "not sure what you are asking" names one slot: a repair
+    assert [a.get("repaired") for a in asks] == [None, None, True, None, None]
+    assert [a.get("consistent") for a in asks] == [None, None, True, True, True]
+    submit = notes(rec, "submit")[0]
+    assert submit["consistent"] is True and submit["ambiguous"] is False
+    redundant = play_script(game, instance(), "agent", AGENT_TABLE[8][1])
+    assert [a.get("consistent") for a in notes(redundant, "ask")] == [True, False]
+    # a form that drops a communicated value does not square with the dialogue
+    dropped = play_script(game, instance(), "agent", [*PERFECT_AGENT[:-1],
+                                                      "FORM: destination=unknown; month=June; seat=aisle"])
+    assert notes(dropped, "submit")[0]["consistent"] is False
 
 
 @pytest.mark.parametrize(("question", "kind", "text"), [
@@ -385,22 +529,29 @@ def test_customer_clarifies_exactly_unclear_questions(game: PrivateShared, quest
 
 
 def test_hard_customer_is_vague_and_volunteers(game: PrivateShared) -> None:
-    inst = instance(experiment="hard", vague=["month"], volunteer=["destination", "seat"], probes=[
-        [1, "seat"], [2, "month"]])
+    inst = instance(experiment="hard", vague=["month"], volunteer=["destination", "seat"],
+                    probes=[[1, "yes"], [2, "no"]])
     rec = play_script(game, inst, "agent", [Q_DEST, "PROBE: yes", Q_MONTH, "PROBE: yes", Q_MONTH, FORM_OK])
     customer = moves_of(rec, "customer")
     assert "Rome" in customer[0] and "aisle" in customer[0].lower()  # two slots in one answer
     assert customer[1] in {f"ANSWER: {v}" for v in load_scenarios()["travel"].slot("month").vague}
     assert "June" in customer[2]
-    notes = [t.parse for t in learner_moves(rec)]
     # the re-ask after the vague answer is a clarification in an ambiguous situation
-    assert [(n["act"], n.get("ambiguous")) for n in notes if n and n.get("act") in ("ask", "clarify")] == \
-        [("ask", False), ("ask", False), ("clarify", True)]
+    asked = [(n["act"], n.get("ambiguous")) for n in notes(rec, "ask") + notes(rec, "clarify")]
+    assert sorted(asked) == [("ask", False), ("ask", False), ("clarify", True)]
     assert [t.kind for t in rec.turns if t.to == "customer" and t.speaker == "agent"] == \
         ["observation", "observation", "clarification"]
     wrong = next(t for t in rec.turns if t.to == "agent" and t.kind == "correction")
     assert wrong.text == "Not quite: the customer has not told you their travel month yet."
     assert rec.outcome == "success" and rec.scores["probe_accuracy"] == 0.5
+
+
+def test_partner_answers_an_open_question_with_no_detail(game: PrivateShared) -> None:
+    ep = game.new_episode(instance(experiment="hard", open_question=True, probes=[]), "agent")
+    ep.act("QUESTION: How can I help you?")
+    answer = [t for t in ep.turns if t.speaker == "customer" and t.kind == "move"][-1]
+    assert answer.text == f"ANSWER: {load_scenarios()['travel'].request}"
+    assert answer.parse is not None and answer.parse["communicated"] == []
 
 
 def test_question_limit(game: PrivateShared) -> None:
@@ -416,12 +567,39 @@ def test_question_limit(game: PrivateShared) -> None:
     ([], 0.0),
     ([(True, True), (False, False)], 1.0),
     ([(True, False), (False, True)], -1.0),
-    ([(True, True), (True, True)], 1.0),  # degenerate: all one label -> accuracy
+    ([(True, True), (True, True)], 0.0),  # undefined (truths and answers all alike): chance, never 1.0
+    ([(False, False)] * 5, 0.0),
+    ([(True, True), (True, False)], 0.0),  # truths alike, answers vary: kappa is 0 anyway
     ([(True, True), (True, True), (False, True), (False, False)], 0.5),
     ([(True, True), (False, True), (True, True), (False, True)], 0.0),  # always yes
 ])
 def test_cohen_kappa(pairs: list[tuple[bool, bool]], kappa: float) -> None:
     assert cohen_kappa(pairs) == pytest.approx(kappa)
+
+
+@pytest.mark.parametrize(("on_topic", "answers", "score"), [(0, 0, 0.0), (3, 3, 1.0), (2, 3, 1 / 3), (1, 2, 0.0),
+                                                             (1, 3, 0.0), (4, 5, 0.6)])
+def test_answer_score(on_topic: int, answers: int, score: float) -> None:
+    assert answer_score(on_topic, answers) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(("correct", "wrong", "fields", "score"), [(3, 0, 3, 1.0), (2, 0, 3, 2 / 3), (2, 1, 3, 1 / 3),
+                                                                   (1, 2, 3, 0.0), (0, 0, 0, 0.0)])
+def test_form_score(correct: int, wrong: int, fields: int, score: float) -> None:
+    assert form_score(correct, wrong, fields) == pytest.approx(score)
+
+
+def test_probe_truths_vary_and_constant_answers_are_chance(game: PrivateShared) -> None:
+    """On every test instance and both roles, the reference's probe truths take both values, and answering
+    every probe alike gets kappa 0 (v1: 1.0 wherever the truths did not vary)."""
+    for inst in game.generate("test", n=4):
+        for role in game.learner_roles:
+            rec = play(game.new_episode(inst, role, {r: TEACHER for r in game.roles}), {}).record()
+            truths = [t.parse["truth"] for t in learner_moves(rec) if t.parse and t.parse.get("probe")]
+            assert set(truths) == {True, False}, (inst.id, role)
+            assert cohen_kappa([(t, True) for t in truths]) == 0.0
+            assert cohen_kappa([(t, False) for t in truths]) == 0.0
+            assert rec.scores["main"] == 100.0
 
 
 def test_scores_survive_round_trip(game: PrivateShared) -> None:
@@ -436,44 +614,59 @@ def test_scores_survive_round_trip(game: PrivateShared) -> None:
 
 
 # ------------------------------------------------------------------------------------------- golden
-GOLDEN_REPLIES = [
-    "Let me ask about the location first.",                         # format error -> correction
-    "QUESTION: Where would you like to be based?",                  # location: Glasgow
-    "PROBE: no",                                                    # language: right
-    "PROBE: yes",                                                   # start month: wrong -> correction
-    "QUESTION: Anything else?",                                     # names no slot -> clarification
-    "QUESTION: What is your highest qualification?",                # vague answer
-    "PROBE: no",                                                    # start month: right
-    "PROBE: no",                                                    # qualification: right (vague)
-    "QUESTION: Sorry, which qualification do you mean exactly?",    # clarification -> doctorate
-    "PROBE: no",                                                    # position: right
-    "PROBE: no",                                                    # start month: right
-    "QUESTION: Which position are you applying for?",               # architect, and Italian volunteered
-    "PROBE: no",                                                    # start month: right
-    "PROBE: yes",                                                   # position: right
-    "QUESTION: When could you start?",                              # vague again
-    "PROBE: no",                                                    # start month: right
-    "PROBE: yes",                                                   # position: right
-    "FORM: location=Glasgow; qualification=doctorate; position=architect; language=Italian; start=unknown",
+GOLDEN_AGENT = [
+    "Let me start with an open question.",                          # format error -> correction
+    "QUESTION: Good morning! What brings you here today?",          # open: the applicant says why it came
+    "PROBE: no", "PROBE: yes",                                      # right; wrong -> correction
+    "QUESTION: Tell me everything.",                                # names no slot -> clarification
+    "QUESTION: When could you start?",                              # a repair: July, and Cardiff volunteered
+    "PROBE: yes", "PROBE: yes",
+    "QUESTION: Which position are you applying for?",               # vague answer
+    "PROBE: no", "PROBE: yes",
+    "QUESTION: **Sorry, which position do you mean exactly?**",     # clarification -> accountant
+    "PROBE: yes", "PROBE: no",
+    "QUESTION: What is your highest qualification?",                # vague again
+    "PROBE: no", "PROBE: yes",
+    "QUESTION: Which foreign language do you speak?",               # moves on instead of clarifying
+    "PROBE: yes",                                                   # no probe pending -> rule correction
+    "QUESTION: And your highest qualification, exactly?",           # doctorate
+    "FORM: location=Cardiff; position=accountant; qualification=doctorate; language=Italian; start=July",
 ]
+GOLDEN_CUSTOMER = [
+    "ANSWER: I'd like to work in Cardiff, as an accountant.",       # open question: two details, on topic
+    "PROBE: no", "PROBE: yes",                                      # right; wrong -> correction
+    "Let me think about that.",                                     # format error -> correction
+    "ANSWER: I have a degree.",                                     # vague -> the recruiter asks again
+    "PROBE: yes", "PROBE: yes",
+    "ANSWER: A doctorate.",                                         # repaired
+    "PROBE: no", "PROBE: yes",
+    "**ANSWER:** Italian, and some Spanish from school.",           # two options -> "Italian or Spanish?"
+    "PROBE: yes", "PROBE: no",
+    "ANSWER: Italian.",                                             # repaired
+    "PROBE: no", "PROBE: yes",
+    "ANSWER: I could start in July.",                               # the form is complete
+]
+FACTS_HARD_0 = {"location": "Cardiff", "position": "accountant", "qualification": "doctorate",
+                "language": "Italian", "start": "July"}
 
 
-def test_golden_transcript(game: PrivateShared) -> None:
+@pytest.mark.parametrize(("role", "replies", "main"), [("agent", GOLDEN_AGENT, 90.0),
+                                                       ("customer", GOLDEN_CUSTOMER, 30.0)])
+def test_golden_transcript(game: PrivateShared, role: str, replies: list[str], main: float) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "hard")
-    assert inst.params["facts"] == {"location": "Glasgow", "qualification": "doctorate", "position": "architect",
-                                    "language": "Italian", "start": "April"}, \
-        "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
-    rec = play_script(game, inst, "agent", GOLDEN_REPLIES)
+    assert inst.params["facts"] == FACTS_HARD_0, "the test split changed: rewrite the golden replies"
+    rec = play_script(game, inst, role, replies)
     turns = golden_turns(rec)
-    check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
-    assert sum(t["kind"] == "clarification" for t in turns) >= 2
+    name = "privateshared.json" if role == "agent" else "privateshared_customer.json"
+    check_golden(GOLDEN_DIR / name, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
+    assert rec.outcome == "success" and rec.scores["main"] == pytest.approx(main)
+    assert sum(t["kind"] == "clarification" for t in turns) >= 1
     assert sum(t["kind"] == "correction" for t in turns) >= 2
-    assert rec.outcome == "lose" and rec.scores["slot_accuracy"] == pytest.approx(0.8)
 
 
 # ------------------------------------------------------------------------------------------- players
 def test_reference_and_random_players(game: PrivateShared) -> None:
-    """Reference (the teacher in the learner's role) mean main >= 90 per role; random <= 10."""
+    """Reference (the teacher in the learner's role) mean main >= 90 per role; random legal moves <= 10."""
     from playschool.players import RandomPlayer, ReferencePlayer
     from playschool.runner import EpisodeTask, Runner
 
@@ -484,6 +677,16 @@ def test_reference_and_random_players(game: PrivateShared) -> None:
         for role in game.learner_roles:
             mains = [r.scores["main"] for r in records if r.learner_role == role]
             assert check(sum(mains) / len(mains)), (player.name, role, sum(mains) / len(mains))
+
+
+def test_random_moves_are_legal(game: PrivateShared) -> None:
+    """The chance floor plays the game: its moves parse, and they break no rule."""
+    for inst in game.generate("test", n=3):
+        for role in game.learner_roles:
+            rec = play(game.new_episode(inst, role, {r: (RANDOM if r == role else TEACHER) for r in game.roles}),
+                       {}).record()
+            assert rec.outcome in ("success", "lose")
+            assert rec.scores["format_errors"] == rec.scores["rule_errors"] == 0.0, (inst.id, role)
 
 
 def test_check_game(game: PrivateShared) -> None:

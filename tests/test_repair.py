@@ -1,8 +1,8 @@
 """Repair: parsing tables, shelf rules and misreadings, move tables for both learner roles, when the teacher
 asks and corrects, golden transcripts, reference vs random players and the game contract.
 
-The game is not registered yet, so every test uses the class directly. Regenerate the golden transcripts after
-an intended change of behaviour (which also bumps the game version):
+Attacks by cheap policies, the notes for CLU2 and the instances are tested in ``test_repair_policies.py``.
+Regenerate the golden transcripts after an intended change of behaviour (which also bumps the game version):
 ``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_repair.py -k golden``.
 """
 
@@ -53,7 +53,7 @@ def game() -> Repair:
 
 
 def hand(**changes: Any) -> Instance:
-    return Instance(id="hand/1", game="repair-v1", split="test", experiment="easy", seed=1,
+    return Instance(id="hand/1", game="repair-v2", split="test", experiment="easy", seed=1,
                     params={**HAND_PARAMS, **changes})
 
 
@@ -106,6 +106,7 @@ def test_interpret_steps(text: str, action: object) -> None:
 @pytest.mark.parametrize(("text", "candidates"), [
     ("put the cup in slot 3", {"red cup", "blue cup"}),
     ("put the red one in slot 2", {"red cup", "red mug"}),
+    ("put the red in slot 2, please", {"red cup", "red mug"}),
 ])
 def test_unclear_references(text: str, candidates: set[str]) -> None:
     target = resolve(interpret(text, scene()), STATE, scene())
@@ -127,6 +128,8 @@ def test_which_question() -> None:
     ("remove", FormatError, "Say which item"),
     ("put the purple cup in slot 2", RuleError, "There is no purple cup"),
     ("put the vase in slot 2", RuleError, "There is no vase"),
+    # a colour before a word that is no item names no item: not "the red one"
+    ("put the red apple in slot 2", RuleError, "There is no red apple"),
     ("put the red cup in slot 9", RuleError, "There is no slot 9"),
     ("swap the red cup and the blue cup", RuleError, "on the table"),
     ("clear slot 2", RuleError, "Slot 2 is empty"),
@@ -146,7 +149,9 @@ def test_parse_instructor(text: str, move: object) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "put the red cup in slot 3", "I think we are DONE", "INSTRUCT:",
-                                  "INSTRUCT: " + "x" * 400, "STATE: 1=empty", "CLARIFY: which one?"])
+                                  "INSTRUCT: " + "x" * 400, "STATE: 1=empty", "CLARIFY: which one?",
+                                  "INSTRUCT: put the red cup in slot 3\nINSTRUCT: put the blue cup in slot 4",
+                                  "DONE\nINSTRUCT: put the red cup in slot 3", "DONE, but first the red cup"])
 def test_parse_instructor_rejects(text: str) -> None:
     with pytest.raises(FormatError):
         parse_instructor(text)
@@ -170,6 +175,7 @@ def test_parse_builder(text: str, move: object) -> None:
     ("STATE: 1=red cup; 1=empty; 2=empty; 3=empty; 4=empty; 5=empty", FormatError, "listed twice"),
     ("STATE: red cup, blue cup", FormatError, "Cannot read"),
     ("CLARIFY:", FormatError, "empty"),
+    ("CLARIFY: Which cup?\nSTATE: 1=red cup; 2=empty; 3=empty; 4=empty; 5=empty", FormatError, "2 move lines"),
     ("STATE: 1=cup; 2=empty; 3=empty; 4=empty; 5=empty", RuleError, "no 'cup'"),
     ("STATE: 1=red cup; 2=red cup; 3=empty; 4=empty; 5=empty", RuleError, "two slots"),
 ])
@@ -255,35 +261,44 @@ REST = ["INSTRUCT: put the blue cup in slot 4", "INSTRUCT: put the red mug in sl
 INSTRUCTOR_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("notices the misreading and repairs it", [*STEPS, REPAIR, *REST, "DONE"],
      {"outcome": "success", "main": 100.0, "repairs_needed": 1, "repairs_made": 1, "repair_rate": 1.0,
-      "rewards": [0.2, 0.2, 0.5, 0.2, 0.2, 1.0], "instructions": 5}),
-    ("ignores the misreading: lose with partial credit", [*STEPS, *REST, "DONE"],
-     {"outcome": "lose", "main": 60.0, "final_correct": 0.75, "repairs_needed": 1, "repairs_made": 0,
+      "wasted_steps": 0, "rewards": [0.2, 0.2, 0.5, 0.2, 0.2, 1.0], "instructions": 5}),
+    ("ignores the misreading: nothing for the items placed", [*STEPS, *REST, "DONE"],
+     {"outcome": "lose", "main": 0.0, "final_correct": 0.75, "repairs_needed": 1, "repairs_made": 0,
       "rewards": [0.2, 0.2, 0.2, 0.2, -0.25]}),
+    ("repairs late, after placing the rest", [*STEPS, *REST, REPAIR, "DONE"],
+     {"outcome": "success", "main": 100.0, "repairs_made": 1, "rewards": [0.2, 0.2, 0.2, 0.2, 0.5, 1.0]}),
     ("DONE at once", ["DONE"], {"outcome": "lose", "main": 0.0, "repairs_needed": 0, "rewards": [-1.0]}),
+    ("every step twice: the repeats are wasted and cancel the repair",
+     [s for step in [*STEPS, *REST] for s in (step, step)] + ["DONE"],
+     {"outcome": "success", "main": 0.0, "repairs_made": 1, "wasted_steps": 3, "rule_errors": 3,
+      "rewards": [0.2, -0.5, 0.2, 0.5, 0.2, -0.5, 0.2, -0.5, 1.0]}),
     ("repairs in two steps: clear the wrong slot, then place", [*STEPS, "INSTRUCT: remove the green book",
                                                                "INSTRUCT: put the green book in slot 1", *REST,
                                                                "DONE"],
      {"outcome": "success", "main": 100.0, "repairs_made": 1, "rewards": [0.2, 0.2, 0.3, 0.5, 0.2, 0.2, 1.0]}),
-    ("undoing and redoing a repair earns no second bonus",
+    ("undoing a fix is wasted, and redoing it earns no second bonus",
      [*STEPS, "INSTRUCT: remove the green book", "INSTRUCT: put the green book in slot 2",
       "INSTRUCT: remove the green book", "INSTRUCT: put the green book in slot 1", *REST, "DONE"],
-     {"outcome": "success", "repairs_made": 1, "rewards": [0.2, 0.2, 0.3, 0.0, 0.0, 0.5, 0.2, 0.2, 1.0]}),
-    ("an unclear item: the builder asks, the instructor answers",
+     {"outcome": "success", "main": 0.0, "repairs_made": 1, "wasted_steps": 1,
+      "rewards": [0.2, 0.2, 0.3, -0.3, 0.0, 0.5, 0.2, 0.2, 1.0]}),
+    ("an unclear item: the builder asks, the instructor answers; the unclear step is wasted",
      ["INSTRUCT: put the cup in slot 3", "INSTRUCT: the red one", STEPS[1], REPAIR, *REST, "DONE"],
-     {"outcome": "success", "main": 100.0, "clarifications": 1, "rewards": [-0.1, 0.2, 0.2, 0.5, 0.2, 0.2, 1.0]}),
+     {"outcome": "success", "main": 0.0, "clarifications": 1, "wasted_steps": 1,
+      "rewards": [-0.3, 0.2, 0.2, 0.5, 0.2, 0.2, 1.0]}),
     ("format error, then repaired", ["put the red cup in slot 3", STEPS[0], STEPS[1], REPAIR, *REST, "DONE"],
      {"outcome": "success", "main": 100.0, "format_errors": 1, "rewards": [-1.0, 0.2, 0.2, 0.5, 0.2, 0.2, 1.0]}),
-    ("rule errors: no such slot, a step that changes nothing", [STEPS[0], "INSTRUCT: put the red cup in slot 7",
-                                                               "INSTRUCT: put the red cup in slot 3", STEPS[1],
-                                                               REPAIR, *REST, "DONE"],
-     {"outcome": "success", "rule_errors": 2, "rewards": [0.2, -0.5, -0.5, 0.2, 0.5, 0.2, 0.2, 1.0]}),
+    ("rule errors (no such slot, a step that changes nothing) are wasted steps",
+     [STEPS[0], "INSTRUCT: put the red cup in slot 7", "INSTRUCT: put the red cup in slot 3", STEPS[1], REPAIR,
+      *REST, "DONE"],
+     {"outcome": "success", "main": 0.0, "rule_errors": 2, "wasted_steps": 2,
+      "rewards": [0.2, -0.5, -0.5, 0.2, 0.5, 0.2, 0.2, 1.0]}),
     ("three format errors abort", ["put the red cup in slot 3", "INSTRUCT: hello", "INSTRUCT:"],
      {"outcome": "aborted", "main": 0.0, "format_errors": 3}),
     ("three rule errors abort", ["INSTRUCT: put the red cup in slot 7", "INSTRUCT: swap slot 1 and slot 2",
                                  "INSTRUCT: put the purple cup in slot 1"],
      {"outcome": "aborted", "main": 0.0, "rule_errors": 3, "rewards": [-0.5, -0.5, -0.5]}),
     ("an answer without a question is a format error", ["INSTRUCT: the red one", *STEPS, REPAIR, *REST, "DONE"],
-     {"outcome": "success", "format_errors": 1}),
+     {"outcome": "success", "main": 100.0, "format_errors": 1}),
     ("the move limit ends an endless episode",
      [f"INSTRUCT: put the red cup in slot {3 + i % 2}" for i in range(30)],
      {"outcome": "lose", "final_correct": 0.0, "main": 0.0}),
@@ -310,6 +325,11 @@ def test_instructor_transcript(game: Repair) -> None:
     notes = [t.parse or {} for t in rec.turns if t.kind == "move" and t.speaker == "builder"]
     assert [n.get("misreading") for n in notes] == [None, None, "slot", None, None, None]
     assert [n.get("ambiguous") for n in notes] == [True, False, False, False, False, False]
+    assert [n.get("consistent") for n in notes] == [None, True, False, True, True, True]  # the misreading
+    mine = [t.parse or {} for t in rec.turns if t.kind == "move" and t.speaker == "instructor"]
+    assert [n.get("wasted") for n in mine[:-1]] == [True, False, False, False, False, False]
+    # The move right after the misread report repairs exactly that misreading.
+    assert [n.get("repaired") for n in mine] == [None, None, None, True, None, None, None]
 
 
 def test_misreadings_wait_for_a_fitting_step(game: Repair) -> None:
@@ -341,21 +361,33 @@ S3 = state(s1="green book", s3="red cup", s4="blue cup")
 S4 = state(s1="green book", s3="red cup", s4="blue cup", s5="red mug")
 ASK = "CLARIFY: Which cup do you mean?"
 
+VAGUE = "CLARIFY: Can you say that again?"
+
 BUILDER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("asks on unclear steps and wins", [ASK, S1, S2, ASK, S3, S4],
-     {"outcome": "success", "main": 100.0, "clarifications": 2, "repairs_needed": 0,
-      "rewards": [0.5, 1.0, 1.0, 0.5, 1.0, 1.0]}),
-    ("guesses the wrong cup, is corrected, repairs", [state(s3="blue cup"), S1, S2, ASK, S3, S4],
-     {"outcome": "success", "main": 100.0, "repairs_needed": 1, "repairs_made": 1,
-      "rewards": [-0.2, 1.0, 1.0, 0.5, 1.0, 1.0]}),
-    ("guesses right without asking", [S1, S2, S3, S4], {"outcome": "success", "main": 100.0, "clarifications": 0}),
-    ("a needless question, then a second one is a rule error", [ASK, S1, ASK, ASK, S2, ASK, S3, S4],
-     {"outcome": "success", "rule_errors": 1, "rewards": [0.5, 1.0, -0.2, -0.5, 1.0, 0.5, 1.0, 1.0]}),
-    ("format error, then repaired", ["I put the red cup in slot 3.", S1, S2, S3, S4],
-     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 1.0, 1.0, 1.0, 1.0]}),
-    ("unknown items and doubles are rule errors", [state(s3="cup"), state(s3="red cup", s4="red cup"), S1, S2,
-                                                   S3, S4],
-     {"outcome": "success", "rule_errors": 2}),
+     {"outcome": "success", "main": 100.0, "clarifications": 2, "repairs_needed": 0, "grounded_steps": 4,
+      "needless_questions": 0, "rewards": [0.5, 1.0, 1.0, 0.5, 1.0, 1.0]}),
+    ("guesses the wrong cup, is corrected, repairs: the step is lost", [state(s3="blue cup"), S1, S2, ASK, S3, S4],
+     {"outcome": "success", "main": 75.0, "repairs_needed": 1, "repairs_made": 1, "grounded_steps": 3,
+      "rewards": [-0.2, 0.5, 1.0, 0.5, 1.0, 1.0]}),
+    ("guesses right without asking: no credit for a lucky guess", [S1, S2, S3, S4],
+     {"outcome": "success", "main": 50.0, "clarifications": 0, "grounded_steps": 2,
+      "rewards": [0.0, 1.0, 0.0, 1.0]}),
+    ("asks about every step: each needless question costs a step", [ASK, S1, ASK, S2, ASK, S3, ASK, S4],
+     {"outcome": "success", "main": 0.0, "grounded_steps": 2, "needless_questions": 2,
+      "rewards": [0.5, 1.0, -0.3, 0.0, 0.5, 1.0, -0.3, 0.0]}),
+    ("a vague question gets the step restated; then a question that says what is unclear",
+     [VAGUE, ASK, S1, S2, ASK, S3, S4],
+     {"outcome": "success", "main": 50.0, "grounded_steps": 3, "needless_questions": 1,
+      "rewards": [-0.3, 0.5, 0.0, 1.0, 0.5, 1.0, 1.0]}),
+    ("a needless question, then a second one is a rule error; both cost", [ASK, S1, ASK, ASK, S2, ASK, S3, S4],
+     {"outcome": "success", "main": 25.0, "rule_errors": 1, "needless_questions": 2,
+      "rewards": [0.5, 1.0, -0.3, -0.5, 0.0, 0.5, 1.0, 1.0]}),
+    ("format error, then repaired", ["I put the red cup in slot 3.", ASK, S1, S2, ASK, S3, S4],
+     {"outcome": "success", "main": 100.0, "format_errors": 1, "rewards": [-1.0, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0]}),
+    ("unknown items and doubles are rule errors", [ASK, state(s3="cup"), state(s3="red cup", s4="red cup"), S1,
+                                                   S2, ASK, S3, S4],
+     {"outcome": "success", "main": 100.0, "rule_errors": 2}),
     ("three format errors abort", ["ok", "STATE: 3=red cup", "CLARIFY:"], {"outcome": "aborted", "main": 0.0}),
     ("never fixes the shelf: lose at the move limit", [EMPTY5] * 30,
      {"outcome": "lose", "main": 0.0, "repairs_needed": 1, "repairs_made": 0, "repair_rate": 0.0}),
@@ -369,22 +401,33 @@ def test_learner_builder(game: Repair, name: str, replies: list[str], expected: 
 
 def test_builder_corrections(game: Repair) -> None:
     wrong = state(s1="red cup", s3="green book")  # both items of step 1 in the wrong slot
-    rec = run(game, "builder", [S1, wrong, state(s1="green book"), S2, S3, S4])
+    rec = run(game, "builder", [ASK, S1, wrong, state(s1="green book"), S2, ASK, S3, S4])
     teacher = moves_of(rec, "instructor")
-    assert teacher[:4] == [
+    assert teacher[:5] == [
         "INSTRUCT: Put the cup in slot 3.",
+        "INSTRUCT: I mean the red cup: put the red cup in slot 3.",
         "INSTRUCT: Put the green book in slot 1.",
         "INSTRUCT: That's not what I meant: the green book goes in slot 1, not slot 3. Put the green book in slot 1.",
         "INSTRUCT: That's not what I meant: the red cup goes in slot 3. Put the red cup in slot 3.",
     ]
-    # the rules, two steps, two corrections, two steps, the end
-    assert kinds_to(rec, "builder") == ["instruction"] * 3 + ["correction"] * 2 + ["instruction"] * 2 + \
+    # the rules, a step and its answer, a step, two corrections, two steps and an answer, the end
+    assert kinds_to(rec, "builder") == ["instruction"] * 4 + ["correction"] * 2 + ["instruction"] * 3 + \
         ["environment"]
-    assert learner_rewards(rec) == [1.0, -0.4, -0.2, 1.0, 1.0, 1.0]
+    assert learner_rewards(rec) == [0.5, 1.0, -0.4, -0.2, 0.5, 0.5, 1.0, 1.0]
     assert rec.scores["repairs_needed"] == 1 and rec.scores["repairs_made"] == 1
+    # Each report answering a correction carries out the one fix it named (the green book in slot 1, then the
+    # red cup in slot 3), though the first still leaves the shelf short of the intention.
+    notes = [t.parse or {} for t in rec.turns if t.kind == "move" and t.speaker == "builder"]
+    assert [n.get("repaired") for n in notes] == [None, None, None, True, True, None, None, None]
+    assert [n.get("act") for n in notes][3:5] == ["repair", "repair"]
+    assert [n.get("matches") for n in notes][3:5] == [False, True]
+    # A report that leaves the named fix undone is no repair.
+    rec = run(game, "builder", [ASK, S1, wrong, wrong, state(s1="green book"), S2, ASK, S3, S4])
+    notes = [t.parse or {} for t in rec.turns if t.kind == "move" and t.speaker == "builder"]
+    assert [n.get("repaired") for n in notes][3:6] == [False, True, True]
     # An item the instructor does not want yet goes back to the table.
-    rec = run(game, "builder", [state(s3="red cup", s5="red mug"), S1, S2, S3, S4])
-    assert moves_of(rec, "instructor")[1] == ("INSTRUCT: That's not what I meant: the red mug stays on the table "
+    rec = run(game, "builder", [ASK, state(s3="red cup", s5="red mug"), S1, S2, ASK, S3, S4])
+    assert moves_of(rec, "instructor")[2] == ("INSTRUCT: That's not what I meant: the red mug stays on the table "
                                              "for now. Take the red mug back to the table.")
 
 
@@ -407,43 +450,47 @@ def test_teacher_clarifies_exactly_when_unclear(game: Repair) -> None:
 # ---------------------------------------------------------------------------------------- golden
 GOLDEN_SCRIPTS: dict[str, list[str]] = {
     "instructor": [
-        "Let's start with the brush.",  # no INSTRUCT line: correction
-        "INSTRUCT: put the brush in slot 2",  # two brushes: the builder asks which (clarification)
-        "INSTRUCT: the white one",  # the answer
-        "INSTRUCT: put the green brush in slot 1",  # misread: the builder moves the white brush instead
-        "INSTRUCT: No, the white brush should be in slot 2, not slot 1: put the white brush in slot 2.",  # repair
-        "INSTRUCT: put the green brush in slot 1",
-        "INSTRUCT: put the white comb in slot 9",  # no slot 9: correction
-        "INSTRUCT: put the white comb in slot 3",
-        "INSTRUCT: put the white drum in slot 4",
+        "Let's start with the drum.",  # no move line: correction
+        "INSTRUCT: put the green drum in slot 1",
+        "INSTRUCT: put the orange candle in slot 3",
+        "INSTRUCT: put the grey scarf in slot 4",  # misread: the builder puts it in slot 5
+        "INSTRUCT: No, the grey scarf should be in slot 4, not slot 5: put the grey scarf in slot 4.",  # repair
+        "INSTRUCT: put the brown drum in slot 5",
         "DONE",
     ],
     "builder": [
-        "CLARIFY: Which brush do you mean: the green brush or the white brush?",
-        "STATE: 1=empty; 2=white brush; 3=empty; 4=empty; 5=empty",
-        "Done, I put the white drum in slot 4.",  # no STATE line: correction
-        "STATE: 1=empty; 2=white brush; 3=empty; 4=white drum; 5=empty",
-        "STATE: 1=empty; 2=green brush; 3=empty; 4=white drum; 5=empty",  # replaced the white brush: correction
-        "STATE: 1=green brush; 2=empty; 3=empty; 4=white drum; 5=empty",  # half repaired: correction again
-        "STATE: 1=green brush; 2=white brush; 3=empty; 4=white drum; 5=empty",
-        "STATE: 1=green brush; 2=white brush; 3=white comb; 4=white drum; 5=empty",
+        "STATE: 1=empty; 2=empty; 3=empty; 4=empty; 5=brown drum",
+        "Done, I put the orange candle in slot 3.",  # no STATE line: correction
+        "STATE: 1=empty; 2=empty; 3=orange candle; 4=empty; 5=brown drum",
+        "STATE: 1=empty; 2=empty; 3=orange candle; 4=empty; 5=grey scarf",  # replaced the brown drum: correction
+        "STATE: 1=empty; 2=empty; 3=orange candle; 4=grey scarf; 5=empty",  # the named fix only: correction again
+        "STATE: 1=empty; 2=empty; 3=orange candle; 4=grey scarf; 5=brown drum",
+        "CLARIFY: Can you say that again?",  # "the drum": a vague question gets the step restated
+        "CLARIFY: Which drum do you mean: the green drum or the brown drum?",  # says what is unclear: answered
+        "STATE: 1=green drum; 2=empty; 3=orange candle; 4=grey scarf; 5=brown drum",
     ],
 }
+#: What each golden script scores: the instructor's is a model run; the builder lost step 3 to a
+#: misunderstanding and step 4 to a vague question, which also costs a step of its own.
+GOLDEN_SCORES = {"instructor": {"main": 100.0, "repairs_made": 1.0, "wasted_steps": 0.0},
+                 "builder": {"main": 25.0, "repairs_made": 1.0, "grounded_steps": 2.0, "needless_questions": 1.0}}
 
 
 @pytest.mark.parametrize("role", ["instructor", "builder"])
 def test_golden_transcript(game: Repair, role: str) -> None:
     inst = game.generate("test", n=1)[0]
     assert inst.id == "test/easy/0000" and inst.params["goal"] == \
-        ["green brush", "white brush", "white comb", "white drum", None], "the test split changed: rewrite the scripts"
+        ["green drum", None, "orange candle", "grey scarf", "brown drum"], "the test split changed: rewrite the scripts"
     rec = run(game, role, GOLDEN_SCRIPTS[role], inst)
     turns = golden_turns(rec)
     got = {"instance_id": rec.instance_id, "learner_role": role, "outcome": rec.outcome, "turns": turns}
     check_golden(GOLDEN_DIR / f"repair_{role}.json", got)
-    assert rec.outcome == "success" and rec.scores["main"] == 100.0
+    assert rec.outcome == "success"
+    for key, value in GOLDEN_SCORES[role].items():
+        assert rec.scores[key] == value, key
     kinds = {t["kind"] for t in turns}
-    assert {"clarification", "correction", "observation", "environment", "instruction"} <= kinds
-    assert rec.scores["repairs_made"] == 1.0
+    assert {"correction", "observation", "environment", "instruction"} <= kinds
+    assert ("clarification" in kinds) == (role == "builder")
 
 
 # ---------------------------------------------------------------------------------------- players and contract
@@ -467,14 +514,13 @@ def test_reference_beats_random(game: Repair, role: str) -> None:
 
 
 def test_repairing_matters(game: Repair) -> None:
-    """An instructor that places every item but never reads the reports loses the misread items."""
-    mains = []
-    for inst in game.generate("test"):
+    """An instructor that places every item but never reads the reports places most items right, and still
+    earns nothing: the instructor's score is about the misreadings it noticed and repaired."""
+    for inst in game.generate("test", n=10):
         steps = [f"INSTRUCT: put the {item} in slot {i}" for i, item in enumerate(inst.params["goal"], 1) if item]
         rec = run(game, "instructor", [*steps, "DONE"], inst)
         assert rec.scores["repairs_needed"] == len(inst.params["misreadings"]) and rec.scores["repairs_made"] == 0
-        mains.append(rec.scores["main"])
-    assert 30.0 <= sum(mains) / len(mains) <= 70.0
+        assert rec.scores["final_correct"] >= 0.25 and rec.scores["main"] == 0.0
 
 
 def test_scores_from_record_only(game: Repair) -> None:

@@ -1,4 +1,5 @@
-"""The 5x5 grid: cells, drawing, comparison (cell F1) and the two text forms a grid is shown in.
+"""The 5x5 grid: cells, drawing, comparison (chance-corrected cell agreement, cell F1) and the two text forms a
+grid is shown in.
 
 A grid is a tuple of 5 strings of 5 characters, row 1 first; a cell is a capital letter or ``.`` (blank).
 Cells are ``(row, column)`` pairs counted from 1, as players say them.
@@ -6,6 +7,7 @@ Cells are ``(row, column)`` pairs counted from 1, as players say them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,6 +76,35 @@ def cell_score(grid: Grid, target: Grid) -> CellScore:
 
 def cell_f1(grid: Grid, target: Grid) -> float:
     return cell_score(grid, target).f1
+
+
+def cell_accuracy(grid: Grid, target: Grid) -> float:
+    """The share of the 25 cells that hold what the target holds (a letter, or blank)."""
+    return 1.0 - len(differing(grid, target)) / (SIZE * SIZE)
+
+
+def cell_kappa(grid: Grid, target: Grid) -> float:
+    """Cohen's kappa of the cell-by-cell agreement between ``grid`` and ``target`` (labels: blank, letters).
+
+    ``(p_o - p_e) / (1 - p_e)``: the observed agreement ``p_o`` (cell accuracy) above the agreement ``p_e``
+    that a grid with the same mix of labels placed without regard to the target would get by chance. A grid
+    that is all one letter, or empty, or drawn without listening, scores about 0 (below 0 when it agrees less
+    than chance); only the target itself scores 1. When both grids hold a single label everywhere (``p_e`` is
+    1), they are the same grid and agree perfectly.
+    """
+    n = SIZE * SIZE
+    mine = Counter(ch for row in grid for ch in row)
+    theirs = Counter(ch for row in target for ch in row)
+    p_o = 1.0 - len(differing(grid, target)) / n
+    p_e = sum(mine[k] * theirs[k] for k in mine) / (n * n)
+    if p_e >= 1.0:
+        return 1.0 if grid == target else 0.0
+    return (p_o - p_e) / (1.0 - p_e)
+
+
+def agreement(grid: Grid, target: Grid) -> float:
+    """The main score's measure, 0 to 1: cell kappa, with agreement below chance counted as none."""
+    return max(0.0, cell_kappa(grid, target))
 
 
 def plain(grid: Grid) -> str:

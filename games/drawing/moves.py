@@ -1,5 +1,6 @@
-"""Parsing replies into moves. Pure functions shared by the live game and the scorer (which re-reads the
-record's move texts), so a score never disagrees with what happened in the episode."""
+"""Parsing replies into moves, on the Playpen's one move grammar (``games/grammar.py``). Pure functions shared
+by the live game and the scorer (which re-reads the record's move texts), so a score never disagrees with what
+happened in the episode. Only this game's keywords and what their bodies mean live here."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..episode import FormatError
+from ..grammar import body, find_move
 from . import prompts
 from .commands import MAX_COMMAND_CHARS, Command, parse_command
 from .grid import SIZE, Grid
 
-__all__ = ["DrawerMove", "InstructorMove", "parse_drawer", "parse_instructor"]
+__all__ = ["DRAWER_KEYWORDS", "DrawerMove", "INSTRUCTOR_KEYWORDS", "InstructorMove", "parse_drawer",
+           "parse_instructor"]
 
-_INSTRUCTOR_LINE = re.compile(r"^(COMMAND|ANSWER)\s*:\s*(.*)$", re.IGNORECASE)
-_DONE_LINE = re.compile(r"^DONE[.!]?$", re.IGNORECASE)
-_DRAWER_LINE = re.compile(r"^(GRID|CLARIFY)\s*:\s*(.*)$", re.IGNORECASE)
+INSTRUCTOR_KEYWORDS = ("COMMAND", "ANSWER", "DONE")
+DRAWER_KEYWORDS = ("GRID", "CLARIFY")
 _ROW = re.compile(rf"[A-Z.]{{{SIZE}}}")
-# Markdown a model may wrap a keyword line in ("**COMMAND:** ...", "> GRID:"), forgiven.
-_WRAP = " \t*`>#"
 
 
 @dataclass(frozen=True)
@@ -40,70 +40,43 @@ class DrawerMove:
     question: str = ""
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip(_WRAP) for line in text.splitlines()]
-
-
 def parse_instructor(text: str) -> InstructorMove:
-    """Exactly one line ``COMMAND: <command>``, ``ANSWER: <answer>`` or ``DONE``; other lines are ignored."""
-    found: list[InstructorMove] = []
-    for line in _lines(text):
-        if _DONE_LINE.match(line):
-            found.append(InstructorMove("done"))
-        elif m := _INSTRUCTOR_LINE.match(line):
-            kind: Literal["command", "answer"] = "command" if m.group(1).upper() == "COMMAND" else "answer"
-            found.append(InstructorMove(kind, m.group(2).strip(_WRAP)))
-    if not found:
-        raise FormatError(prompts.INSTRUCTOR_FORMAT)
-    if len(found) > 1:
-        raise FormatError("Give one move per reply. " + prompts.INSTRUCTOR_FORMAT)
-    move = found[0]
-    if move.kind == "done":
-        return move
-    if not move.text:
-        raise FormatError(f"Your {move.kind.upper()} is empty. " + prompts.INSTRUCTOR_FORMAT)
-    if len(move.text) > MAX_COMMAND_CHARS:
-        raise FormatError(f"Your {move.kind.upper()} is {len(move.text)} characters long; keep it under "
-                          f"{MAX_COMMAND_CHARS}. " + prompts.INSTRUCTOR_FORMAT)
-    if move.kind == "answer":
-        return move  # an answer is read against the drawer's question, by the game
-    command = parse_command(move.text)
+    """One move line: ``COMMAND: <command>``, ``ANSWER: <answer>`` or ``DONE``."""
+    line = find_move(text, INSTRUCTOR_KEYWORDS, fmt=prompts.INSTRUCTOR_FORMAT, bare=("DONE",))
+    if line.keyword == "DONE":
+        return InstructorMove("done")
+    what = line.keyword
+    said = body(line, what=what, limit=MAX_COMMAND_CHARS, fmt=prompts.INSTRUCTOR_FORMAT)
+    if what == "ANSWER":
+        return InstructorMove("answer", said)  # an answer is read against the drawer's question, by the game
+    command = parse_command(said)
     if command.problem:
-        raise FormatError(prompts.not_understood(move.text, command.problem))
-    return InstructorMove("command", move.text, command)
+        raise FormatError(prompts.not_understood(said, command.problem))
+    return InstructorMove("command", said, command)
 
 
 def _row(line: str) -> str:
+    # Cells may be spaced, boxed in "|", or in a code fence; a model may write lowercase letters.
     return re.sub(r"[\s|`]", "", line).upper()
 
 
 def parse_drawer(text: str) -> DrawerMove:
-    """The first ``CLARIFY: <question>`` line, or a ``GRID:`` line followed by the grid's 5 rows.
+    """One move line: ``CLARIFY: <question>``, or ``GRID:`` followed by the grid's 5 rows.
 
     A row is 5 characters, each a letter or ``.``; spaces and ``|`` between cells are ignored, lowercase
     letters count as capitals, blank lines and code fences inside the grid are skipped, and whatever follows
     the fifth row is ignored. The first row may stand on the ``GRID:`` line itself.
     """
-    lines = _lines(text)
-    for i, line in enumerate(lines):
-        m = _DRAWER_LINE.match(line)
-        if m is None:
-            continue
-        body = m.group(2).strip(_WRAP)
-        if m.group(1).upper() == "CLARIFY":
-            if not body:
-                raise FormatError("Your question is empty. " + prompts.DRAWER_FORMAT)
-            if len(body) > MAX_COMMAND_CHARS:
-                raise FormatError(f"Your question is too long; keep it under {MAX_COMMAND_CHARS} characters. "
-                                  + prompts.DRAWER_FORMAT)
-            return DrawerMove("clarify", question=body)
-        rows = [_row(body)] if body else []
-        rows += [_row(rest) for rest in lines[i + 1:] if _row(rest)][: SIZE - len(rows)]
-        if len(rows) < SIZE:
-            raise FormatError(f"Your grid has {len(rows)} row(s); it needs {SIZE}. " + prompts.DRAWER_FORMAT)
-        for n, row in enumerate(rows, 1):
-            if not _ROW.fullmatch(row):
-                raise FormatError(f"Row {n} of your grid, '{row[:20]}', is not {SIZE} cells each a letter A-Z "
-                                  "or '.'. " + prompts.DRAWER_FORMAT)
-        return DrawerMove("grid", grid=tuple(rows))
-    raise FormatError(prompts.DRAWER_FORMAT)
+    line = find_move(text, DRAWER_KEYWORDS, fmt=prompts.DRAWER_FORMAT)
+    if line.keyword == "CLARIFY":
+        return DrawerMove("clarify", question=body(line, what="question", limit=MAX_COMMAND_CHARS,
+                                                   fmt=prompts.DRAWER_FORMAT))
+    rows = [_row(line.body)] if line.body else []
+    rows += [_row(rest) for rest in line.following if _row(rest)][: SIZE - len(rows)]
+    if len(rows) < SIZE:
+        raise FormatError(f"Your grid has {len(rows)} row(s); it needs {SIZE}. " + prompts.DRAWER_FORMAT)
+    for n, row in enumerate(rows, 1):
+        if not _ROW.fullmatch(row):
+            raise FormatError(f"Row {n} of your grid, '{row[:20]}', is not {SIZE} cells each a letter A-Z "
+                              "or '.'. " + prompts.DRAWER_FORMAT)
+    return DrawerMove("grid", grid=tuple(rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .grid import Cell, Grid, labelled
+from .grid import Grid, labelled
 
 _CONVENTIONS = ("Rows are numbered 1 to 5 from top to bottom, columns 1 to 5 from left to right; (2, 3) means "
                 "row 2, column 3. '.' is an empty cell.")
@@ -150,15 +150,16 @@ def missed_question(missing: Sequence[str]) -> str:
             "out, ask first: CLARIFY: <question>. Your grid stays as you wrote it.")
 
 
-def deviation(wrong: Sequence[tuple[Cell, str, str]]) -> str:
-    examples = "; ".join(f"row {r}, column {c} should be '{want}', not '{got}'" for (r, c), want, got in wrong[:3])
-    n = len(wrong)
-    return (f"Your grid does not do exactly what the command said: {n} cell{'s' if n != 1 else ''} "
-            f"differ{'s' if n == 1 else ''} from carrying it out literally ({examples}"
-            f"{'; ...' if n > 3 else ''}). Your grid stays as you wrote it; the instructor goes on from it.")
+def deviation(count: int) -> str:
+    # How many cells, not which: the correction says that the drawer strayed from the words, and the
+    # instructor, who sees the grid, repairs it with new commands. Naming the cells and their letters would
+    # hand the drawer the command's meaning without its reading the command.
+    return (f"Your grid does not do exactly what the command said: {count} cell{'s' if count != 1 else ''} "
+            f"differ{'s' if count == 1 else ''} from carrying it out literally on your previous grid. Your grid "
+            "stays as you wrote it; the instructor goes on from it.")
 
 
-def result(reason: str, right: int, wanted: int, extra: int, f1: float) -> str:
+def result(reason: str, right: int, wanted: int, extra: int, score: float) -> str:
     stray = f"; {extra} other filled cell{'s are' if extra != 1 else ' is'} wrong" if extra else ""
     return (f"{reason} The game is over. The final grid has {right} of the {wanted} target cells right{stray}. "
-            f"Cell F1: {f1:.2f}.")
+            f"Agreement with the target above chance: {score:.2f} (1.00 is the target itself).")

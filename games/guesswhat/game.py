@@ -1,35 +1,50 @@
-"""The guesswhat episode (questioner, answerer, the programmatic teacher for both) and its scorer.
+"""The guesswhat episode (questioner, answerer, the programmatic teacher for both) and the game class.
 
 The card lives on :class:`playschool.games.guesswhat.GuessWhat`; this module holds the behaviour it documents.
+The scorer is in ``scoring.py``, the teacher questioner's choices in ``teacher.py``.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..episode import Episode, RuleError
 from ..game import Game
+from ..policies import CheapPolicy
 from ..records import EpisodeRecord
 from ..seeding import cycle_pick, split_of
 from . import prompts
-from .matcher import resolve
-from .moves import Move, parse_answerer, parse_questioner
-from .table import Table, describe, holds, load_table, render, teacher_predicates, topic
+from .matcher import Resolution, family, resolve
+from .moves import ANSWERER_KEYWORDS, QUESTIONER_KEYWORDS, Move, parse_answerer, parse_questioner
+from .policies import game_policies
+from .scoring import game_scores
+from .table import Table, describe, holds, load_table, render, topic
+from .teacher import best_predicate, predicate_masks, probe, question_predicates, wordings
 
 #: Instance sizes (number of candidate animals) per experiment.
 SIZES: dict[str, int] = {"small": 8, "medium": 16, "large": 32}
 MAX_QUESTIONS = 20
-#: Clarification requests per episode; after that an unclear question is a rule error (bounded repairs), so
-#: an episode cannot stall in questions about questions.
+#: Questions sent back (by the answerer, or because an ambiguous question was answered) per episode; after that
+#: an ambiguous question is a rule error and so is a further CLARIFY, so an episode cannot stall in questions
+#: about questions.
 MAX_CLARIFICATIONS = 5
+#: Wrong answers to one question before the episode is aborted (the answerer's fault).
+MAX_WRONG_ANSWERS = 3
+#: Opposite a learner answerer, the teacher questioner first asks an ambiguous version of a question with this
+#: probability, at most ``MAX_PROBES`` times per episode.
+PROBE_RATE = 0.35
+MAX_PROBES = 2
 #: Salt of ``split_of`` for the animals: which animals are test targets is fixed by their names alone.
 SPLIT_SALT = "guesswhat"
 # Rewards (see the card).
 UNINFORMATIVE_PENALTY = -0.1
 CLARIFIED_PENALTY = -0.05
 ANSWER_REWARD = 0.2
+WRONG_ANSWER_PENALTY = -0.5
+NEEDLESS_CLARIFY_PENALTY = -0.25
 SUCCESS_REWARD = 1.0
 
 
@@ -46,9 +61,23 @@ def split_entropy(yes: int, total: int) -> float:
     return -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
 
 
+@dataclass
+class Pending:
+    """The question relayed to the answerer and not yet settled."""
+
+    text: str
+    pred: str  # the predicate a clear question asks about ("" when ambiguous)
+    ambiguous: bool
+    topics: tuple[str, ...] = ()
+    why_questioner: str = ""  # the matcher's clarification message, for the questioner
+    responded: bool = False  # the answerer's first response (format errors aside) has been given
+    wrong: int = 0  # wrong answers so far
+    readings: tuple[str, ...] = ()  # an ambiguous question's readings, as questions
+
+
 class GuessWhatEpisode(Episode):
     """One episode. State: the candidates still consistent with the answers, the question awaiting an answer,
-    and counters (questions answered, clarifications, answer attempts)."""
+    and counters (questions answered, clarifications, probes)."""
 
     game: GuessWhatGame
 
@@ -60,10 +89,15 @@ class GuessWhatEpisode(Episode):
         self.max_questions: int = int(p.get("max_questions", MAX_QUESTIONS))
         self.optimal = optimal_questions(len(self.candidates))
         self.remaining: list[str] = list(self.candidates)
-        self.asked = 0
+        self.asked = 0  # questions answered
         self.clarifications = 0
-        self.pending_question: tuple[str, str] | None = None  # (predicate, question text)
-        self.attempts = 0  # wrong answers to the pending question
+        self.probes = 0
+        self.current_question: Pending | None = None
+        # The problem the questioner was last told about (a clarification's topics, or a refusal), which its
+        # next valid move may repair: ("clarify", families) or ("refuse", ()).
+        self._to_repair: tuple[str, frozenset[str]] | None = None
+        self._intended = ""  # the teacher questioner's predicate for the question it is asking
+        self._restate = False  # the teacher questioner must ask its question again, clearly
         self._masks: dict[str, int] | None = None  # teacher questioner's predicate bitmasks, built lazily
         animal = self.table.get(self.target)
         self.tell("questioner", prompts.questioner_instructions(self.candidates, self.max_questions, self.optimal),
@@ -80,176 +114,247 @@ class GuessWhatEpisode(Episode):
         if move.kind == "question":
             return self._question(move.text)
         if move.kind == "guess":
-            return self._guess(move.text)
+            name = self.game.resolve_name(move.text)
+            if name is None or name not in self.candidates:
+                raise RuleError(prompts.not_a_candidate(move.text, self.candidates))
+            self._to_repair = None
+            return self._guess(name, by_question=False)
+        if move.kind == "clarify":
+            return self._clarify(move.text)
         return self._answer(move.text)
-
-    def _repairing(self, role: str) -> bool:
-        """Whether the move being applied answers a correction or clarification (the latest message to
-        ``role``): noted as ``repair`` for CLU2's repair metrics."""
-        for t in reversed(self.turns[:-1]):  # the last turn is the move itself
-            if t.to == role:
-                return t.kind in ("correction", "clarification")
-        return False
 
     def _holds(self, pred: str, name: str) -> bool:
         return holds(pred, self.table.get(name), self.table)
+
+    def _settled(self, pred: str) -> bool:
+        """Whether the answers so far already decide ``pred`` (every candidate left agrees on it) although the
+        candidate list alone did not: asking it again ignores what was said."""
+        if not self.asked:
+            return False
+        now = {self._holds(pred, c) for c in self.remaining}
+        return len(now) == 1 and len({self._holds(pred, c) for c in self.candidates}) == 2
+
+    def _repair_note(self, res: Resolution | None) -> dict[str, bool]:
+        """``repaired`` for the questioner's move after a clarification request or a refusal: did it ask one
+        clear thing (after a clarification: about one of the topics offered)?"""
+        pending, self._to_repair = self._to_repair, None
+        if pending is None:
+            return {}
+        kind, families = pending
+        clear = res is not None and res.kind == "answer"
+        if kind == "clarify" and clear and res is not None:
+            return {"repaired": family(res.pred) in families}
+        return {"repaired": clear}
 
     def _question(self, text: str) -> float:
         if self.asked >= self.max_questions:
             raise RuleError(prompts.NO_QUESTIONS_LEFT.format(max_questions=self.max_questions))
         res = resolve(text, self.table)
         if res.kind == "refuse":
+            self._to_repair = ("refuse", frozenset())
             raise RuleError(res.message)
+        if res.kind == "answer" and res.pred.startswith("is="):
+            name = res.pred.partition("=")[2]
+            if name not in self.candidates:
+                raise RuleError(prompts.not_a_candidate_question(name, self.candidates))
+            repair = self._repair_note(res)
+            return self._guess(name, by_question=True, **repair)
         if res.kind == "clarify":
             if self.clarifications >= MAX_CLARIFICATIONS:
+                self._to_repair = ("refuse", frozenset())
                 raise RuleError(prompts.TOO_MANY_CLARIFICATIONS.format(message=res.message))
-            self.clarifications += 1
-            self.note(act="question", clarified=True, topics=list(res.topics), repair=self._repairing("questioner"))
-            self.tell("questioner", res.message, "clarification", speaker="answerer")
-            self.expect("questioner")
+            self.note(act="question", vague=True, topics=list(res.topics), relayed=True, **self._repair_note(res))
+            readings = tuple(f'"{render(t)}"' for t in res.topics if not t.startswith("vague:"))
+            self.current_question = Pending(text, "", True, res.topics, res.message, readings=readings)
+            self.tell("answerer", prompts.relay_question(text), "observation", speaker="questioner")
+            self.expect("answerer")
             return CLARIFIED_PENALTY
         pred = res.pred
         yes = [c for c in self.remaining if self._holds(pred, c)]
         entropy = split_entropy(len(yes), len(self.remaining))
-        # The answer is the truth (a wrong answer is never accepted), so the bits this question will gain are
-        # known now: log2(before / after), normalised by the bits needed at the start (log2 N).
-        truth = self._holds(pred, self.target)
-        after = len(yes) if truth else len(self.remaining) - len(yes)
+        # The answer that will be accepted is the truth, so the bits this question gains are known now:
+        # log2(before / after), normalised by the bits needed at the start (log2 N).
+        after = len(yes) if self._holds(pred, self.target) else len(self.remaining) - len(yes)
         gained = math.log2(len(self.remaining) / max(1, after)) / math.log2(max(2, len(self.candidates)))
-        self.asked += 1
-        self.pending_question = (pred, text)
-        self.attempts = 0
-        self.note(act="question", pred=pred, remaining=len(self.remaining), yes=len(yes),
-                  split_entropy=round(entropy, 4), uninformative=entropy == 0.0,
-                  repair=self._repairing("questioner"))
+        notes: dict[str, Any] = {"act": "question", "pred": pred, "remaining": len(self.remaining),
+                                 "yes": len(yes), "split_entropy": round(entropy, 4),
+                                 "uninformative": entropy == 0.0, "relayed": True, **self._repair_note(res)}
+        if self.asked:
+            notes["consistent"] = not self._settled(pred)
+        self.note(**notes)
+        self.current_question = Pending(text, pred, False)
         self.tell("answerer", prompts.relay_question(text), "observation", speaker="questioner")
         self.expect("answerer")
         return UNINFORMATIVE_PENALTY if entropy == 0.0 else round(gained, 4)
 
+    def _first(self, pending: Pending) -> bool:
+        first = not pending.responded
+        pending.responded = True
+        return first
+
+    def _clarify(self, text: str) -> float:
+        p = self.current_question
+        assert p is not None  # the answerer is only expected after a question
+        if self.clarifications >= MAX_CLARIFICATIONS:
+            p.responded = True
+            raise RuleError(prompts.NO_CLARIFICATIONS_LEFT)
+        first = self._first(p)
+        self.clarifications += 1
+        self.note(act="clarify", ambiguous=p.ambiguous, first=first, right=first and p.ambiguous)
+        self.tell("questioner", text, "clarification", speaker="answerer")
+        if p.ambiguous:
+            self._after_unanswered(p)
+            return ANSWER_REWARD
+        self._to_repair = None
+        self._restate = True
+        self.current_question = None
+        self.expect("questioner")
+        return NEEDLESS_CLARIFY_PENALTY
+
+    def _after_unanswered(self, p: Pending) -> None:
+        """An ambiguous question ends without an answer: the questioner asks again."""
+        named = frozenset(t.removeprefix("vague:") if t.startswith("vague:") else family(t) for t in p.topics)
+        self._to_repair = ("clarify", named)
+        self._restate = True
+        self.current_question = None
+        self.expect("questioner")
+
     def _answer(self, answer: str) -> float:
-        assert self.pending_question is not None  # the answerer is only expected after a question
-        pred, text = self.pending_question
-        truth = "yes" if self._holds(pred, self.target) else "no"
-        if answer != truth:
-            self.attempts += 1
-            raise RuleError(prompts.wrong_answer(answer, topic(pred, self.table.get(self.target), self.table),
-                                                 text))
-        self.note(act="answer", pred=pred, first_try=self.attempts == 0, repair=self._repairing("answerer"))
-        self.remaining = [c for c in self.remaining if self._holds(pred, c) == (truth == "yes")]
-        self.pending_question = None
+        p = self.current_question
+        assert p is not None  # the answerer is only expected after a question
+        first = self._first(p)
+        could_ask = self.clarifications < MAX_CLARIFICATIONS
+        ask_note: dict[str, Any] = {"ambiguous": p.ambiguous} if could_ask else {}
+        if p.ambiguous:
+            self.note(act="answer", first=first, right=False, **ask_note)
+            self.clarifications += 1
+            why = prompts.ambiguity(p.topics, p.readings)
+            self.tell("answerer", prompts.ambiguous_answered(answer, why), "correction")
+            self.tell("questioner", prompts.ambiguous_for_questioner(p.why_questioner), "clarification")
+            self._after_unanswered(p)
+            return WRONG_ANSWER_PENALTY
+        truth = "yes" if self._holds(p.pred, self.target) else "no"
+        correct = answer == truth
+        notes: dict[str, Any] = {"act": "answer", "pred": p.pred, "correct": correct, "consistent": correct,
+                                 "first": first, "right": first and correct, **ask_note}
+        if p.wrong:
+            notes["repaired"] = correct
+        self.note(**notes)
+        if not correct:
+            p.wrong += 1
+            if p.wrong >= MAX_WRONG_ANSWERS:
+                self.tell("answerer", prompts.TOO_MANY_WRONG, "environment")
+                self.finish("aborted", f"answerer ({self.roles['answerer']}): {MAX_WRONG_ANSWERS} wrong answers "
+                            f"to {p.text!r}", fault="answerer")
+                return WRONG_ANSWER_PENALTY
+            about = topic(p.pred, self.table.get(self.target), self.table)
+            self.tell("answerer", prompts.wrong_answer(answer, about, p.text), "correction")
+            self.expect("answerer")
+            return WRONG_ANSWER_PENALTY
+        self.asked += 1
+        self.remaining = [c for c in self.remaining if self._holds(p.pred, c) == (truth == "yes")]
+        self.current_question = None
+        self._restate = False
         self.tell("questioner", prompts.relay_answer(answer), "observation", speaker="answerer")
         self.tell("questioner", prompts.questions_left(self.asked, self.max_questions), "environment")
         self.expect("questioner")
         return ANSWER_REWARD
 
-    def _guess(self, text: str) -> float:
-        name = self.game.resolve_name(text)
-        if name is None or name not in self.candidates:
-            raise RuleError(prompts.not_a_candidate(text, self.candidates))
+    def _guess(self, name: str, *, by_question: bool, **extra: bool) -> float:
         correct = name == self.target
         self.note(act="guess", guess=name, correct=correct, consistent=name in self.remaining,
-                  repair=self._repairing("questioner"))
+                  remaining=len(self.remaining), by_question=by_question, **extra)
+        prefix = prompts.guess_by_question(name) if by_question else ""
         self.tell("answerer", prompts.guess_for_answerer(name, correct), "environment", speaker="questioner")
         if correct:
-            self.tell("questioner", prompts.won(name, self.asked), "environment")
+            self.tell("questioner", prompts.won(name, self.asked, prefix), "environment")
             self.finish("success", f"guessed {name} after {self.asked} questions")
             return SUCCESS_REWARD
-        self.tell("questioner", prompts.lost(name, self.target), "environment")
+        self.tell("questioner", prompts.lost(name, self.target, prefix), "environment")
         self.finish("lose", f"guessed {name}, the animal was {self.target}")
         return 0.0
 
     # ----------------------------------------------------------------------------- teacher
     def teacher_move(self, role: str) -> str:
         if role == "answerer":
-            assert self.pending_question is not None
-            return "ANSWER: " + ("yes" if self._holds(self.pending_question[0], self.target) else "no")
-        if len(self.remaining) <= 1 or self.asked >= self.max_questions:
-            pool = self.remaining or self.candidates
-            return f"GUESS: {pool[0] if len(pool) == 1 else self.rng.choice(pool)}"
-        return f"QUESTION: {render(self._best_predicate())}"
+            p = self.current_question
+            assert p is not None
+            if p.ambiguous:
+                return "CLARIFY: " + p.why_questioner
+            return "ANSWER: " + ("yes" if self._holds(p.pred, self.target) else "no")
+        if self._restate and self._intended:
+            self._restate = False
+            return f"QUESTION: {self._wording(self._intended)}"
+        if self.asked < self.max_questions and len(self.remaining) > 1:
+            pred = self._next_predicate()
+            if pred is not None:
+                self._intended = pred
+                return f"QUESTION: {self._maybe_probe(pred)}"
+        # One candidate left (or no question separates those left): guess.
+        pool = self.remaining or self.candidates
+        return f"GUESS: {pool[0] if len(pool) == 1 else self.rng.choice(pool)}"
 
-    def _best_predicate(self) -> str:
-        """The question that best splits the remaining candidates.
-
-        Uses only what the questioner knows: the candidate list, the public attribute table and the answers so
-        far (``self.remaining``). A question is scored by the questions still needed after it, counted as
-        ceil(log2(side)) for each side, weighted by the side's share; ties go to the more even split, then to
-        the episode rng. Splitting 8 as 4/4 beats 5/3 (2 more either way vs 3 or 2), and 6 as 4/2 beats 3/3.
-        """
+    def _next_predicate(self) -> str | None:
+        """The question that best splits the remaining candidates, from public information only."""
         if self._masks is None:
-            index = {name: i for i, name in enumerate(self.candidates)}
-            self._masks = {}
-            for pred in teacher_predicates(self.table):
-                mask = sum(1 << index[c] for c in self.candidates if self._holds(pred, c))
-                if mask and mask != (1 << len(self.candidates)) - 1:
-                    self._masks[pred] = mask
+            self._masks = predicate_masks(self.table, self.candidates)
         rem = sum(1 << self.candidates.index(c) for c in self.remaining)
-        total = len(self.remaining)
-        best: list[str] = []
-        best_key: tuple[float, int] | None = None
-        for pred, mask in self._masks.items():
-            yes = bin(rem & mask).count("1")
-            if yes == 0 or yes == total:
-                continue
-            no = total - yes
-            cost = (yes * _lower_bound(yes) + no * _lower_bound(no)) / total
-            key = (round(cost, 9), -min(yes, no))
-            if best_key is None or key < best_key:
-                best, best_key = [pred], key
-            elif key == best_key:
-                best.append(pred)
-        return self.rng.choice(best)
+        return best_predicate(self._masks, rem, self.rng)
 
+    def _wording(self, pred: str) -> str:
+        """Opposite a learner answerer, any wording of the question (understanding it is the answerer's work);
+        otherwise the canonical one."""
+        if self.learner_role != "answerer":
+            return render(pred)
+        return self.rng.choice(wordings(pred, self.table))
 
-def _lower_bound(n: int) -> int:
-    return math.ceil(math.log2(n)) if n > 1 else 0
+    def _maybe_probe(self, pred: str) -> str:
+        """Opposite a learner answerer, sometimes an ambiguous wording first (the answerer should ask back)."""
+        if (self.learner_role != "answerer" or self.probes >= MAX_PROBES
+                or self.clarifications + 1 >= MAX_CLARIFICATIONS or self.rng.random() >= PROBE_RATE):
+            return self._wording(pred)
+        text = probe(pred, self.table, self.rng)
+        if text is None:
+            return self._wording(pred)
+        self.probes += 1
+        return text
 
-
-# ------------------------------------------------------------------------------------------------ scoring
-def _replay(record: EpisodeRecord) -> dict[str, Any]:
-    """Counts from the record's ``parse`` notes (written by ``apply``) and the order of moves."""
-    questions = clarifications = uninformative = 0
-    entropies: list[float] = []
-    answered = first_try = 0
-    awaiting_first = False
-    for t in record.turns:
-        if t.kind != "move":
-            continue
-        parse = t.parse or {}
-        if t.speaker == "questioner" and parse.get("ok") and parse.get("act") == "question":
-            if parse.get("clarified"):
-                clarifications += 1
-                continue
-            questions += 1
-            entropies.append(float(parse.get("split_entropy", 0.0)))
-            uninformative += bool(parse.get("uninformative"))
-            awaiting_first = True
-        elif t.speaker == "answerer" and awaiting_first and (parse.get("ok") or parse.get("error") == "rule"):
-            # The first real answer to a question counts (format errors are counted apart, by the base scorer).
-            answered += 1
-            first_try += bool(parse.get("ok"))
-            awaiting_first = False
-    return {"questions": questions, "clarifications": clarifications, "uninformative": uninformative,
-            "entropies": entropies, "answered": answered, "first_try": first_try}
+    # ------------------------------------------------------------------------------ random
+    def random_move(self, role: str, rng: random.Random) -> str:
+        if role == "answerer":
+            legal = ["ANSWER: yes", "ANSWER: no"]
+            if self.clarifications < MAX_CLARIFICATIONS:
+                legal.append("CLARIFY: What do you mean?")
+            return rng.choice(legal)
+        if self.asked >= self.max_questions or rng.random() < 0.25:
+            return f"GUESS: {rng.choice(self.candidates)}"
+        return f"QUESTION: {render(rng.choice(self.game.question_preds))}"
 
 
 class GuessWhatGame(Game):
     """Behaviour of guesswhat; :class:`GuessWhat` adds the card. ``table`` is injectable for tests."""
 
     name = "guesswhat"
-    version = 1
+    version = 2
     roles = ("questioner", "answerer")
     learner_roles = ("questioner", "answerer")
     experiments = tuple(SIZES)
-    # 20 questions + 5 clarifications + 1 guess by the questioner, 20 answers; any learner move may follow up
-    # to 4 invalid ones (2 format + 2 rule repairs). Never the binding limit in practice.
-    max_moves: ClassVar[int] = 160
+    # 28 = every test animal twice per experiment (14 test animals), each time among other candidates.
+    split_sizes: ClassVar[dict[str, int]] = {"train": 100, "validation": 20, "test": 28}
+    # 20 questions + 5 clarifications + 1 guess by the questioner, 20 answers (3 tries each), 5 probes
+    # restated; any learner move may follow up to 4 invalid ones. Never the binding limit in practice.
+    max_moves: ClassVar[int] = 200
+    move_keywords: ClassVar[dict[str, tuple[str, ...]]] = {"questioner": QUESTIONER_KEYWORDS,
+                                                           "answerer": ANSWERER_KEYWORDS}
     score_ranges: ClassVar[dict[str, tuple[float, float]]] = {
         "questions": (0.0, float(MAX_QUESTIONS)),
         "clarifications": (0.0, float(MAX_CLARIFICATIONS)),
         "information_gain": (0.0, 1.0),
         "uninformative_questions": (0.0, float(MAX_QUESTIONS)),
+        "settled_questions": (0.0, float(MAX_QUESTIONS)),
+        "found_by_questions": (0.0, 1.0),
         "answer_accuracy": (0.0, 1.0),
+        "ambiguous_questions": (0.0, float(MAX_CLARIFICATIONS)),
     }
 
     def __init__(self, table: Table | None = None) -> None:
@@ -258,6 +363,11 @@ class GuessWhatGame(Game):
         for animal in self.table.animals:
             for alias in (animal.name, *animal.aliases):
                 self._names.setdefault(alias.lower(), animal.name)
+        self.question_preds: tuple[str, ...] = question_predicates(self.table)
+        # What the askable questions say about each animal: two animals with equal signatures cannot be told
+        # apart by questions, so an instance never holds both.
+        self.signatures: dict[str, tuple[bool, ...]] = {
+            a.name: tuple(holds(p, a, self.table) for p in self.question_preds) for a in self.table.animals}
         # Split by animal, not by instance, so a test target is never a target in training instances.
         self.pools: dict[str, tuple[str, ...]] = {
             s: tuple(a.name for a in self.table.animals if split_of(a.name, salt=SPLIT_SALT) == s)
@@ -271,30 +381,29 @@ class GuessWhatGame(Game):
         pool = self.pools[split]
         if not pool:
             raise ValueError(f"guesswhat: no animal falls into split {split!r}")
-        # Without replacement: a split's instances use every target of the split once before any repeats.
+        # Targets spread evenly over the split's animals; the candidate set (what makes the item) is drawn
+        # with the instance rng, so another instance seed gives other items.
         target = cycle_pick(pool, index, key=f"{self.versioned_id}/{split}/{experiment}")
         others = sorted(a.name for a in self.table.animals if a.name != target)
-        candidates = [target, *rng.sample(others, SIZES[experiment] - 1)]
-        rng.shuffle(candidates)
-        return {"candidates": candidates, "target": target, "max_questions": MAX_QUESTIONS}
+        rng.shuffle(others)
+        chosen = [target]
+        for name in others:
+            if len(chosen) == SIZES[experiment]:
+                break
+            if all(self.signatures[name] != self.signatures[c] for c in chosen):
+                chosen.append(name)
+        rng.shuffle(chosen)
+        return {"candidates": chosen, "target": target, "max_questions": MAX_QUESTIONS}
+
+    def instance_key(self, params: dict[str, Any]) -> str:
+        """The target and the set of candidates (their order is incidental)."""
+        return params["target"] + "|" + ",".join(sorted(params["candidates"]))
+
+    def cheap_policies(self, role: str) -> list[CheapPolicy]:
+        return game_policies(role)
 
     def episode_class(self) -> type[Episode]:
         return GuessWhatEpisode
 
     def game_scores(self, record: EpisodeRecord) -> dict[str, float]:
-        r = _replay(record)
-        params = record.instance.get("params", {})
-        optimal = optimal_questions(len(params.get("candidates", ())))
-        scores: dict[str, float] = {"questions": float(r["questions"]),
-                                    "clarifications": float(r["clarifications"])}
-        if record.learner_role == "answerer":
-            if r["answered"]:
-                scores["answer_accuracy"] = r["first_try"] / r["answered"]
-            scores["main"] = 100.0 * scores.get("answer_accuracy", 0.0)
-            return scores
-        if r["entropies"]:
-            scores["information_gain"] = round(sum(r["entropies"]) / len(r["entropies"]), 6)
-        scores["uninformative_questions"] = float(r["uninformative"])
-        success = record.outcome == "success"
-        scores["main"] = 100.0 * min(1.0, optimal / max(1, r["questions"])) if success else 0.0
-        return scores
+        return game_scores(record)

@@ -19,8 +19,9 @@ How a question is read (documented on the game card):
    answered if it was the only word found); one predicate -> answered; one vague family -> clarification
    (``Bigger than what?``); two or more -> clarification (``Do you mean 'Is it a bird?' or 'Can it fly?'?``).
 
-Refusals become corrections (rule errors) and clarification requests become ``clarification`` messages in
-the episode; this module only decides which.
+In the episode, refusals become corrections (rule errors); an ambiguous question ("clarify") is relayed to the
+answerer, who should ask back; a question about one candidate's identity is settled as the questioner's
+guess. This module only decides which kind a question is.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 #: What the answerer understands; shown to the questioner and repeated in refusals.
 ASKABLE = """\
-- which animal it is: "Is it a cat?"
+- which animal it is: "Is it the cat?" (such a question is your one guess)
 - its class: mammal, bird, fish, reptile, amphibian, insect, arachnid, mollusc or crustacean; vertebrate
 - its legs: "Does it have legs?", "Does it have four legs?", "Does it have more than four legs?"
 - its colours (black, white, brown, grey, orange, yellow, green, red, pink, blue): "Is it brown?"; \
@@ -22,7 +22,7 @@ than a cat?", "Is it smaller than a person?"
 - where it lives: on land, in the sea, in fresh water (rivers, lakes), in water (sea or fresh water)
 - whether it can fly; has fur, feathers, scales, a shell, wings or a tail; lays eggs"""
 
-_SHORT_ASKABLE = ("I can answer one yes/no question at a time about: which animal it is, its class, legs, "
+_SHORT_ASKABLE = ("I can answer one yes/no question at a time about: which animal it is (your guess), its class, legs, "
                   "colours, stripes or spots, size compared with a mouse, a cat, a person, a horse or a car, "
                   "whether it eats meat or plants, whether it is a pet, farm or wild animal, where it lives "
                   "(land, sea, fresh water), and whether it can fly, has fur, feathers, scales, a shell, wings "
@@ -37,9 +37,10 @@ def questioner_instructions(candidates: Sequence[str], max_questions: int, optim
         f"Your partner, the answerer, has secretly chosen one of these {len(candidates)} animals:\n"
         f"{', '.join(candidates)}\n\n"
         f"Find it by asking yes/no questions, then guess it. You may ask at most {max_questions} questions "
-        "and you have ONE guess: a wrong guess loses the game. Use as few questions as you can: a good "
-        "question splits the animals that are still possible into two halves, and "
-        f"{optimal} such questions are enough for {len(candidates)} animals.\n\n"
+        "and you have ONE guess: a wrong guess loses the game. A question that names one animal (\"Is it the "
+        "cat?\") is that guess, not a question. Use as few questions as you can: a good question splits the "
+        f"animals that are still possible into two halves, and {optimal} such questions are enough for "
+        f"{len(candidates)} animals; every question beyond that lowers your score.\n\n"
         "The answerer answers from a fixed table of facts and understands simple questions about one property "
         f"at a time:\n{ASKABLE}\n"
         'Ask about one thing at a time, and ask positively (without "not"). If the answerer cannot answer a '
@@ -60,13 +61,21 @@ def answerer_instructions(name: str, description: str, candidates: Sequence[str]
         f"Answer each yes/no question truthfully according to this table of facts about the {name} (the table "
         "counts, not your own knowledge):\n"
         f"{description}\n\n"
-        'Notes: "bigger/smaller than X" compares typical weights; "Does it eat meat?" is yes for carnivores and '
-        'omnivores, "Does it eat plants?" for herbivores and omnivores; "in water" means in the sea or in fresh '
-        f'water; "Is it a cat?" is yes only if the secret animal is the cat; "Is it an animal?" is always yes.\n\n'
+        'Notes: "bigger/smaller than X" compares typical weights with a mouse, a cat, a person, a horse or a '
+        'car; "Does it eat meat?" is yes for carnivores and omnivores, "Does it eat plants?" for herbivores and '
+        'omnivores; "in water" means in the sea or in fresh water; "Is it an animal?" is always yes. The '
+        'questioner asks in its own words: "Is it furry?" asks whether it has fur.\n\n'
+        "A question may be ambiguous: it can be read in more than one way, so that the table gives no single "
+        "yes or no. That happens when it asks about two things at once, or about size or colour without "
+        "saying which (bigger than what? which colour?). Do not answer such a question: ask the questioner "
+        "what it means. A wrong answer, or an answer to an ambiguous question, can mislead the questioner; a "
+        "question back about a clear question wastes its time.\n\n"
         "Reply with exactly one line:\n"
         "ANSWER: yes\n"
         "or\n"
         "ANSWER: no\n"
+        "or, only if the question is ambiguous:\n"
+        "CLARIFY: <your question back>\n"
         "Example: asked \"QUESTION: Does it have legs?\" about an animal with 4 legs, you reply\n"
         "ANSWER: yes"
     )
@@ -112,7 +121,8 @@ TOO_MANY_CLARIFICATIONS = ("I still can't tell what you mean, and I won't ask ag
 # ------------------------------------------------------------------------------------ format and rules
 QUESTIONER_FORMAT = ("Reply with exactly one line: either 'QUESTION: <a yes/no question>' or 'GUESS: <animal>'. "
                      f"Example:\n{QUESTION_EXAMPLE}")
-ANSWERER_FORMAT = "Reply with exactly one line: 'ANSWER: yes' or 'ANSWER: no'."
+ANSWERER_FORMAT = ("Reply with exactly one line: 'ANSWER: yes' or 'ANSWER: no', or 'CLARIFY: <your question back>' "
+                   "if the question is ambiguous.")
 
 
 def not_a_candidate(guess: str, candidates: Sequence[str]) -> str:
@@ -122,6 +132,41 @@ def not_a_candidate(guess: str, candidates: Sequence[str]) -> str:
 
 NO_QUESTIONS_LEFT = ("You have used all {max_questions} questions: you cannot ask another. Make your guess now: "
                      "GUESS: <animal>")
+
+
+def not_a_candidate_question(name: str, candidates: Sequence[str]) -> str:
+    return (f'Your question names the {name}, which is not one of the animals in this game; a question that '
+            f"names one animal is a guess. It does not count. The animals are: {', '.join(candidates)}.")
+
+
+def guess_by_question(name: str) -> str:
+    return f"Your question names one animal, so it is your guess: the {name}. "
+
+
+def ambiguity(topics: Sequence[str], options: Sequence[str]) -> str:
+    """Why a question is ambiguous, for the answerer: what it could mean (``topics`` as the matcher names them:
+    predicate ids or ``vague:<family>``; ``options``: the readings it offers, as questions)."""
+    if len(topics) == 1 and topics[0] == "vague:size":
+        return "It asks about size without saying compared with what."
+    if len(topics) == 1 and topics[0] == "vague:colour":
+        return "It asks about colour without saying which colour."
+    shown = ", ".join(options[:3]) if options else f"{len(topics)} things"
+    return f"It asks about {len(topics)} things at once ({shown})."
+
+
+def ambiguous_answered(answer: str, why: str) -> str:
+    return (f'Your answer "{answer}" does not count: the question is ambiguous, and a yes or no to it could '
+            f"mislead the questioner. {why} When a question can be read in more than one way, ask back with "
+            "CLARIFY: <your question>. The questioner will ask again.")
+
+
+def ambiguous_for_questioner(why: str) -> str:
+    return f"Your question is ambiguous, so its answer does not count. {why}"
+
+
+NO_CLARIFICATIONS_LEFT = ("No more questions back in this game: answer the question. Reply ANSWER: yes or "
+                          "ANSWER: no.")
+TOO_MANY_WRONG = "Game over: three wrong answers to the same question."
 
 
 def wrong_answer(answer: str, topic: str, question: str) -> str:
@@ -145,12 +190,13 @@ def questions_left(used: int, max_questions: int) -> str:
     return f"Questions used: {used} of {max_questions}. Ask another question or guess."
 
 
-def won(name: str, questions: int) -> str:
-    return f"Correct! The animal is the {name}. You found it with {questions} question{'s' * (questions != 1)}."
+def won(name: str, questions: int, prefix: str = "") -> str:
+    plural = "s" * (questions != 1)
+    return prefix + f"Correct! The animal is the {name}. You found it with {questions} question{plural}."
 
 
-def lost(guess: str, name: str) -> str:
-    return f"Wrong: the animal is the {name}, not the {guess}. The game is over."
+def lost(guess: str, name: str, prefix: str = "") -> str:
+    return prefix + f"Wrong: the animal is the {name}, not the {guess}. The game is over."
 
 
 def guess_for_answerer(guess: str, correct: bool) -> str:

@@ -292,7 +292,8 @@ def describe(animal: Animal, table: Table) -> str:
 
 
 def teacher_predicates(table: Table) -> tuple[str, ...]:
-    """Every predicate the teacher questioner may ask, in a fixed order (one canonical id per question)."""
+    """Every canonical predicate, in a fixed order (one id per question). The teacher questioner asks all but
+    the identities (``teacher.question_predicates``): naming one animal is a guess."""
     preds: list[str] = [f"class={c}" for c in CLASSES] + ["vertebrate"]
     preds += list(FLAGS) + ["has_legs"]
     preds += [f"legs={n}" for n in (2, 4, 6, 8)] + [f"legs>{n}" for n in (2, 4, 6)]

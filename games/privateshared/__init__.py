@@ -1,4 +1,4 @@
-"""privateshared: a slot-filling dialogue with common-ground probes (``privateshared-v1``).
+"""privateshared: a slot-filling dialogue with common-ground probes (``privateshared-v2``).
 
 The game card is the docstring of :class:`PrivateShared`.
 """

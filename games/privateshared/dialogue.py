@@ -8,9 +8,11 @@ learner or teacher, is understood through it, so a transcript reads the same who
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from ..episode import Episode, RuleError
+from ..seeding import stable_seed
 from . import prompts
 from .moves import UNKNOWN, Answer, FormMove, Probe, Question, parse_agent, parse_customer, read_form
 from .scenarios import form_for, load_scenarios
@@ -22,13 +24,16 @@ __all__ = ["ASKS_PER_SLOT", "PrivateSharedEpisode"]
 
 #: The teacher agent asks about a slot at most this often (one question, two clarifications), then moves on.
 ASKS_PER_SLOT = 3
+#: Most details an answer to an open question ("How can I help you?") gives without over-sharing.
+OPEN_DETAILS = 2
 #: Rewards (see the card).
 PROBE_REWARD = 0.5
 SLOT_REWARD = 0.5
+ON_TOPIC = 0.5
+OFF_TOPIC = -0.5
 NEW_SLOT_QUESTION = 0.1
 REDUNDANT_QUESTION = -0.1
 UNCLEAR_QUESTION = -0.2
-NOT_UNDERSTOOD = -0.2
 
 
 def _cap(text: str) -> str:
@@ -44,7 +49,11 @@ class PrivateSharedEpisode(Episode):
         self.form = form_for(self.scenario.id, tuple(str(s) for s in p["slots"]))
         self.facts: dict[str, str] = {s: str(p["facts"][s]) for s in self.form.ids}
         self.max_questions = int(p.get("max_questions", 3 * len(self.form.ids) + 1))
-        self.schedule: list[tuple[int, str]] = [(int(t), str(s)) for t, s in p.get("probes", [])]
+        # Probe schedule: (after answer t, the truth the probe should have). The probed slot is chosen when the
+        # probe is put, among the slots whose truth is the scheduled one, so that every episode has yes and no
+        # truths in about equal numbers and answering every probe alike scores at chance.
+        self.schedule: list[tuple[int, bool]] = [(int(t), str(label) == "yes") for t, label in p.get("probes", [])]
+        self._probe_rng = random.Random(stable_seed("privateshared-probes", self.instance.seed))
         self.open = bool(p.get("open", False))
         self.vague: set[str] = {str(s) for s in p.get("vague", [])}
         volunteer = [str(s) for s in p.get("volunteer", [])]
@@ -62,12 +71,19 @@ class PrivateSharedEpisode(Episode):
         self.last_asked: str | None = None
         self.last_missed = False  # the last answer did not communicate the slot it was asked about
         self.last_candidates: list[str] = []  # options of that slot it mentioned (two or more: ambiguous)
-        self.probes: list[str] = []  # probe queue of the prober: slots
+        self.probes: list[bool] = []  # probe queue of the prober: the truth each probe should have
+        self.probe_slot: str | None = None  # the slot of the probe put to the prober now
+        self.batch: set[str] = set()  # slots probed since the last answer (a batch never repeats a slot)
+        self.owed: dict[bool, int] = {True: 0, False: 0}  # scheduled truths no slot had when their probe came
         self.probed_upto = 0  # schedule entries up to this answer count have been queued
+        self.reasked = False  # the pending question asks again about a slot the last answer missed
+        self.unclear_pending = False  # the customer said it did not understand the agent's last question
         self.vague_used: set[str] = set()
         self.volunteered = False
         self.warned = False
-        self.tell("customer", prompts.customer_instructions(self.scenario, self.form, self.facts), "instruction")
+        listed = [str(x) for x in p.get("listed", self.form.ids)]
+        self.tell("customer", prompts.customer_instructions(self.scenario, self.form, self.facts, listed),
+                  "instruction")
         self.tell("agent", prompts.agent_instructions(self.scenario, self.form, self.max_questions),
                   "instruction")
         self.expect("agent")
@@ -94,6 +110,9 @@ class PrivateSharedEpisode(Episode):
         self.questions += 1
         asked = self.form.asked(move.text)
         ambiguous = self.last_missed
+        # After the customer said it did not understand, a question naming exactly one slot repairs that.
+        repair = {"repaired": len(asked) == 1} if self.unclear_pending else {}
+        self.unclear_pending = False
         if not asked and self.questions == 1:
             # An open first question ("How can I help you?"): the customer says what it likes.
             self.note(act="ask", slot=None, open=True, ambiguous=ambiguous)
@@ -102,7 +121,8 @@ class PrivateSharedEpisode(Episode):
             # The customer cannot tell what is asked: it asks what the agent meant, speaking for itself.
             text = (prompts.no_slot(self.form) if not asked
                     else prompts.several_slots([self.form.slot(s).name for s in asked]))
-            self.note(act="ask", slot=None, unclear=True, ambiguous=ambiguous)
+            self.note(act="ask", slot=None, unclear=True, ambiguous=ambiguous, **repair)
+            self.unclear_pending = True
             self.tell("agent", text, "clarification", speaker="customer")
             self._warn_if_out()
             self.expect("agent")
@@ -110,12 +130,15 @@ class PrivateSharedEpisode(Episode):
         slot = asked[0]
         clarify = self.asks[slot] > 0 and slot not in self.known
         self.asks[slot] += 1
-        self.note(act="clarify" if clarify else "ask", slot=slot, ambiguous=ambiguous)
+        # Asking for a detail the customer has already given does not square with what was said.
+        self.note(act="clarify" if clarify else "ask", slot=slot, ambiguous=ambiguous,
+                  consistent=slot not in self.known, **repair)
         reward = NEW_SLOT_QUESTION if slot not in self.known else REDUNDANT_QUESTION
         return self._relay_question(move.text, slot, "clarification" if clarify else "observation", reward)
 
     def _relay_question(self, text: str, slot: str | None, kind: str, reward: float) -> float:
         self.asked_slot = slot
+        self.reasked = kind == "clarification"
         self.tell("customer", prompts.relay(self.scenario.agent_label, text), kind, speaker="agent")
         self.expect("customer")
         return reward
@@ -125,48 +148,86 @@ class PrivateSharedEpisode(Episode):
         self.answers += 1
         mentions = self.form.mentions(move.text)
         got = {s: vals[0] for s, vals in mentions.items() if len(vals) == 1}
-        newly_right = [s for s, v in got.items() if v == self.facts[s] and self.known.get(s) != v]
+        new = [s for s, v in got.items() if self.known.get(s) != v]  # details this answer adds or changes
         set_wrong = [s for s, v in got.items() if v != self.facts[s]]
+        if slot is None:
+            # An open question invites a detail or two; more is over-sharing.
+            overshared = new[OPEN_DETAILS:]
+            on_topic = not set_wrong and 1 <= len(new) <= OPEN_DETAILS
+        else:
+            overshared = [s for s in new if s != slot]
+            on_topic = got.get(slot) == self.facts[slot] and not set_wrong and not overshared
         self.known.update(got)
         understood = bool(got) if slot is None else slot in got
         self.last_asked = slot
         self.last_missed = slot is not None and not understood
         self.last_candidates = mentions.get(slot, []) if slot is not None else []
-        self.note(act="answer", slot=slot, understood=understood, consistent=not set_wrong,
-                  communicated=sorted(got))
+        # A re-asked question names the slot the last answer missed: the answer repairs it if it now gives it.
+        repair = {"repaired": slot is not None and got.get(slot) == self.facts[slot]} if self.reasked else {}
+        self.note(act="answer", slot=slot, understood=understood, consistent=not set_wrong, on_topic=on_topic,
+                  overshared=sorted(overshared), communicated=sorted(got), **repair)
         self.tell("agent", prompts.relay(self.scenario.customer_label, move.text), "observation",
                   speaker="customer")
         self._warn_if_out()
         self._after_answer()
-        reward = SLOT_REWARD * (len(newly_right) - len(set_wrong)) + (0.0 if understood else NOT_UNDERSTOOD)
-        return round(reward, 6)
+        return ON_TOPIC if on_topic else OFF_TOPIC
 
     def _after_answer(self) -> None:
         """Queue the probes due after this answer; the agent moves once they are answered."""
-        due = [s for t, s in self.schedule if self.probed_upto < t <= self.answers]
+        due = [label for t, label in self.schedule if self.probed_upto < t <= self.answers]
         self.probed_upto = self.answers
         if self.prober == "customer" and self.is_teacher("agent") and self._agent_plan()[0] == "form":
             # The dialogue ends with the agent's next move: probes scheduled for later come now.
-            due += [s for t, s in self.schedule if t > self.answers]
+            due += [label for t, label in self.schedule if t > self.answers]
             self.probed_upto = max([self.answers, *(t for t, _ in self.schedule)])
         self.probes = due
+        self.batch = set()
         self._next_probe_or_agent()
+
+    def truth(self, slot: str) -> bool:
+        """Whether ``slot`` is common ground: the customer's answers communicated its true value."""
+        return self.known.get(slot) == self.facts[slot]
+
+    def _pick_probe_slot(self, scheduled: bool) -> str:
+        """The slot of the next probe: one not yet probed in this batch whose truth is the ``scheduled`` one.
+
+        When no slot has that truth now (nothing is known yet after a vague answer, everything is known at the
+        end), the probe takes the other truth and the scheduled one is owed: a later probe scheduled the other
+        way takes it as soon as a slot has it. So the truths of an episode follow the schedule's coin flips as
+        far as the dialogue allows, whatever order the dialogue went in.
+        """
+        fresh = [s for s in self.form.ids if s not in self.batch] or list(self.form.ids)
+        having = {want: [s for s in fresh if self.truth(s) == want] for want in (True, False)}
+        other = not scheduled
+        if self.owed[other] and having[other]:
+            self.owed[other] -= 1
+            want = other
+        elif having[scheduled]:
+            want = scheduled
+        else:
+            self.owed[scheduled] += 1
+            want = other
+        return self._probe_rng.choice(having[want] or fresh)
 
     def _next_probe_or_agent(self) -> None:
         if self.probes:
-            name = self.form.slot(self.probes[0]).name
+            slot = self.probe_slot = self._pick_probe_slot(self.probes[0])
+            self.batch.add(slot)
+            name = self.form.slot(slot).name
             text = (prompts.customer_probe(self.scenario, name) if self.prober == "customer"
                     else prompts.agent_probe(self.scenario, name))
             self.tell(self.prober, text, "instruction")
             self.expect(self.prober)
         else:
+            self.probe_slot = None
             self.expect("agent")
 
     def _probe_answer(self, role: str, move: Probe) -> float:
-        if role != self.prober or not self.probes:
+        if role != self.prober or not self.probes or self.probe_slot is None:
             raise RuleError(prompts.NO_PROBE)
-        slot = self.probes.pop(0)
-        truth = self.known.get(slot) == self.facts[slot]
+        self.probes.pop(0)
+        slot = self.probe_slot
+        truth = self.truth(slot)
         correct = move.yes == truth
         self.note(act="answer", probe=True, slot=slot, truth=truth, answer=move.yes, correct=correct)
         if correct:
@@ -184,7 +245,10 @@ class PrivateSharedEpisode(Episode):
         values = read_form(move, self.form)
         correct = [s for s in self.form.ids if values[s] == self.facts[s]]
         wrong = [s for s in self.form.ids if values[s] not in (self.facts[s], UNKNOWN)]
-        self.note(act="submit", ambiguous=self.last_missed, form=values, correct=len(correct))
+        # The form squares with the dialogue when every field the customer communicated carries that value.
+        consistent = all(values[s] == v for s, v in self.known.items())
+        self.note(act="submit", ambiguous=self.last_missed, consistent=consistent, form=values,
+                  correct=len(correct))
         self.tell("agent", prompts.form_result_agent(self.scenario, self.form, values, self.facts), "environment")
         self.tell("customer", prompts.form_result_customer(self.scenario, self.form, values, self.facts),
                   "environment")
@@ -199,12 +263,12 @@ class PrivateSharedEpisode(Episode):
 
     # ------------------------------------------------------------------------------------ teachers
     def teacher_move(self, role: str) -> str:
-        if self.probes and role == self.prober:
-            slot = self.probes[0]
+        if self.probes and role == self.prober and self.probe_slot is not None:
+            slot = self.probe_slot
             # The agent knows a slot once an answer of the customer named one of its options. The customer
             # knows what it said and its own facts: ``known`` is what its answers communicated (the options
             # they named), compared with its private value.
-            yes = slot in self.known if role == "agent" else self.known.get(slot) == self.facts[slot]
+            yes = slot in self.known if role == "agent" else self.truth(slot)
             return f"PROBE: {'yes' if yes else 'no'}"
         return self._agent_reply() if role == "agent" else self._customer_reply()
 
@@ -243,9 +307,10 @@ class PrivateSharedEpisode(Episode):
         # reference player the teacher answers exactly what is asked.
         partner = self.learner_role == "agent"
         if slot is None:
-            # An open question: the customer states its first two details (as a partner, not vague ones).
-            firm = [s for s in self.form.ids if not (partner and s in self.vague)]
-            return "ANSWER: " + " ".join(self._say(s) for s in firm[:2])
+            # An open question. As the learner agent's partner the customer says what it came for and leaves
+            # the details to the agent's questions (an open question must not buy a field for free); as the
+            # customer's reference player it gives its first detail, which the rules count as on topic.
+            return "ANSWER: " + (self.scenario.request if partner else self._say(self.form.ids[0]))
         if partner and slot in self.vague and slot not in self.vague_used and slot not in self.known:
             self.vague_used.add(slot)
             return "ANSWER: " + self.rng.choice(self.form.slot(slot).vague)
@@ -257,3 +322,17 @@ class PrivateSharedEpisode(Episode):
             self.volunteered = True
             text += " " + self._say(self.volunteer[1])
         return "ANSWER: " + text
+
+    # ------------------------------------------------------------------------------------ random player
+    def random_move(self, role: str, rng: random.Random) -> str:
+        """A random legal move: a random probe answer when probed; the customer answers with one of its
+        details at random; the agent asks about a random field by its name or, about once per field, submits
+        a form of random options (or ``unknown``), and must submit once no questions are left."""
+        if self.probes and role == self.prober:
+            return f"PROBE: {rng.choice(('yes', 'no'))}"
+        if role == "customer":
+            return f"ANSWER: {self.facts[rng.choice(self.form.ids)]}."
+        n = len(self.form.ids)
+        if self.questions >= self.max_questions or rng.random() < 1 / (n + 1):
+            return "FORM: " + "; ".join(f"{s.id}={rng.choice([*s.options, UNKNOWN])}" for s in self.form.slots)
+        return f"QUESTION: What is your {rng.choice(self.form.slots).name}?"

@@ -1,12 +1,12 @@
 """Parsing replies into moves, and checking a submitted form against the instance's form.
 
+The move grammar is the Playpen's one (``games/grammar.py``): exactly one move line per reply, chatter around it
+ignored, Markdown decoration forgiven. This module keeps only the game's keywords and what their bodies mean.
 customer: ``ANSWER: <text>`` or ``PROBE: yes|no``. agent: ``QUESTION: <text>``, ``FORM: slot=value; ...`` or
-``PROBE: yes|no``. The first line that starts with one of the role's keywords counts (case, surrounding
-spaces and Markdown emphasis such as ``**ANSWER:**`` are forgiven); text before it is ignored. An ``ANSWER``
-or ``QUESTION`` is the rest of its line (or the next line, when that is empty); a ``FORM`` is the rest of
-its line and the following lines up to the first one without ``=``, entries separated by ``;`` or new
-lines. Anything else is a :class:`FormatError`. Whether a move is allowed *now* (a probe is pending,
-questions are left, the form's fields and options) is a rule, checked by the episode (:func:`read_form`).
+``PROBE: yes|no``. A ``FORM`` is the rest of its line and the following lines up to the first one without
+``=``, entries separated by ``;`` or new lines. Anything else is a :class:`FormatError`. Whether a move is
+allowed *now* (a probe is pending, questions are left, the form's fields and options) is a rule, checked by
+the episode (:func:`read_form`).
 """
 
 from __future__ import annotations
@@ -15,19 +15,21 @@ import re
 from dataclasses import dataclass
 
 from ..episode import FormatError, RuleError
+from ..grammar import MoveLine, body, find_move, strip_wrapping
 from . import prompts
 from .scenarios import Form, normalise
 
-__all__ = ["UNKNOWN", "Answer", "FormMove", "Move", "Probe", "Question", "parse_agent", "parse_customer",
-           "read_form"]
+__all__ = ["AGENT_KEYWORDS", "CUSTOMER_KEYWORDS", "UNKNOWN", "Answer", "FormMove", "Move", "Probe", "Question",
+           "parse_agent", "parse_customer", "read_form"]
 
+CUSTOMER_KEYWORDS = ("ANSWER", "PROBE")
+AGENT_KEYWORDS = ("QUESTION", "FORM", "PROBE")
 MAX_ANSWER_CHARS = 500
 MAX_QUESTION_CHARS = 300
 MAX_FORM_ENTRIES = 20
 #: The value an agent writes for a field it could not find out; it never counts as correct.
 UNKNOWN = "unknown"
 
-_LINE = re.compile(r"[\s*_`#>]*([A-Za-z]+)[\s*_`]*:[\s*_`]*(.*)", re.DOTALL)
 _YES_NO = {"yes": True, "no": False}
 
 
@@ -54,67 +56,36 @@ class FormMove:
 Move = Answer | Probe | Question | FormMove
 
 
-def _find(text: str, keywords: tuple[str, ...]) -> tuple[str, str, list[str]] | None:
-    """(keyword, rest of its line, the lines after it) for the first line that starts with a keyword."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = _LINE.fullmatch(line)
-        if m and m.group(1).upper() in keywords:
-            return m.group(1).upper(), m.group(2).strip().rstrip("*_`").strip(), lines[i + 1:]
-    return None
-
-
-def _line_body(body: str, following: list[str]) -> str:
-    """The text of a one-line move; "ANSWER:" alone on its line takes the next non-empty line."""
-    if body:
-        return body
-    return next((line.strip() for line in following if line.strip()), "")
-
-
-def _probe(body: str, problem_format: str) -> Probe:
-    word = body.strip().strip(".!\"'*` ").casefold()
+def _probe(line: MoveLine, fmt: str) -> Probe:
+    word = strip_wrapping(body(line, what="probe answer", limit=20, fmt=fmt)).casefold()
     if word not in _YES_NO:
-        raise FormatError(f"A probe is answered with exactly yes or no. {problem_format}")
+        raise FormatError(f"A probe is answered with exactly yes or no. {fmt}")
     return Probe(_YES_NO[word])
 
 
 def parse_customer(text: str) -> Move:
-    found = _find(text, ("ANSWER", "PROBE"))
-    if found is None:
-        raise FormatError(prompts.CUSTOMER_FORMAT)
-    keyword, first, following = found
-    body = _line_body(first, following)
-    if keyword == "PROBE":
-        return _probe(body, prompts.CUSTOMER_FORMAT)
-    if not body:
-        raise FormatError("Your ANSWER is empty. " + prompts.CUSTOMER_FORMAT)
-    if len(body) > MAX_ANSWER_CHARS:
-        raise FormatError(f"Your answer is too long; keep it under {MAX_ANSWER_CHARS} characters. "
-                          + prompts.CUSTOMER_FORMAT)
-    return Answer(body)
+    line = find_move(text, CUSTOMER_KEYWORDS, fmt=prompts.CUSTOMER_FORMAT)
+    if line.keyword == "PROBE":
+        return _probe(line, prompts.CUSTOMER_FORMAT)
+    return Answer(body(line, what="ANSWER", limit=MAX_ANSWER_CHARS, fmt=prompts.CUSTOMER_FORMAT))
 
 
 def parse_agent(text: str) -> Move:
-    found = _find(text, ("QUESTION", "FORM", "PROBE"))
-    if found is None:
-        raise FormatError(prompts.AGENT_FORMAT)
-    keyword, first, following = found
-    body = _line_body(first, following)
-    if keyword == "PROBE":
-        return _probe(body, prompts.AGENT_FORMAT)
-    if keyword == "QUESTION":
-        if not body:
-            raise FormatError("Your QUESTION is empty. " + prompts.AGENT_FORMAT)
-        if len(body) > MAX_QUESTION_CHARS:
-            raise FormatError(f"Your question is too long; keep it under {MAX_QUESTION_CHARS} characters. "
-                              + prompts.AGENT_FORMAT)
-        return Question(body)
+    line = find_move(text, AGENT_KEYWORDS, fmt=prompts.AGENT_FORMAT)
+    if line.keyword == "PROBE":
+        return _probe(line, prompts.AGENT_FORMAT)
+    if line.keyword == "QUESTION":
+        return Question(body(line, what="QUESTION", limit=MAX_QUESTION_CHARS, fmt=prompts.AGENT_FORMAT))
+    return _form(line)
+
+
+def _form(line: MoveLine) -> FormMove:
     # Entries may continue on the following lines; the first line that is not an entry ends the form.
-    lines = [first]
-    for line in following:
-        if line.strip() and "=" not in line:
+    lines = [line.body]
+    for following in line.following:
+        if following.strip() and "=" not in following:
             break
-        lines.append(line)
+        lines.append(following)
     entries: list[tuple[str, str]] = []
     for part in re.split(r"[;\n]", "\n".join(lines)):
         part = part.strip().lstrip("-*").strip()

@@ -2,7 +2,7 @@
 
 Kept in one place so the wording can be reviewed (and versioned: a changed prompt is a changed game) without
 reading the rules. The examples use a made-up ice-cream form, never an instance's own fields or values, so an
-example cannot give an answer away.
+example can neither give an answer away nor be copied into a move that scores.
 """
 
 from __future__ import annotations
@@ -34,15 +34,20 @@ def _names(names: Sequence[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------------ instructions
-def customer_instructions(scenario: Scenario, form: Form, facts: Mapping[str, str]) -> str:
+def customer_instructions(scenario: Scenario, form: Form, facts: Mapping[str, str], listed: Sequence[str]) -> str:
+    """The customer's rules and private details (in the ``listed`` order, which is not the order the agent's
+    form has, so the list does not tell which detail is asked next)."""
     agent = scenario.agent_label
-    facts_text = "\n".join(f"- {s.name}: {facts[s.id]}" for s in form.slots)
+    names = {s.id: s.name for s in form.slots}
+    facts_text = "\n".join(f"- {names[sid]}: {facts[sid]}" for sid in listed)
     return (
         f"{scenario.customer_intro} The {agent} will ask you questions to fill in a form.\n"
         f"Your private information (the {agent} does not know any of it yet):\n{facts_text}\n\n"
-        f"Answer the {agent}'s questions truthfully. Name each detail with the exact words above (for example "
-        f'"{facts[form.ids[0]]}"): the {agent} only understands those. You may also mention details you were '
-        "not asked about.\n"
+        f"Answer each question of the {agent} with the one detail it asks for, named with the exact words above: "
+        f"the {agent} only understands those. Keep your other details to yourself until you are asked for them: "
+        "an answer that gives a detail you were not asked for, a wrong value or no value at all counts against "
+        f"you. If the {agent}'s first question is an open one (such as \"How can I help you?\"), answer with one "
+        "or two of your details.\n"
         f"From time to time the game asks you privately (the {agent} does not see it) whether the {agent} "
         f"already knows one of your details. It does once you have told it the exact value in an answer it "
         f"understood; if the {agent} asked you again because it did not understand, it does not know it yet.\n\n"
@@ -65,7 +70,7 @@ def agent_instructions(scenario: Scenario, form: Form, max_questions: int) -> st
     return (
         f"{scenario.agent_intro} Find out the {customer}'s details and fill in this form:\n{fields}\n\n"
         f"Ask the {customer} questions, one field at a time, and name the field you ask about (for example "
-        f'"What is your {form.slots[0].name}?"). Your first question may instead be an open one, such as '
+        '"Which flavour would you like?" on an ice-cream form). Your first question may instead be an open one, such as '
         f'"How can I help you?". You may ask at most {max_questions} questions. If an answer is vague or '
         "unclear, ask again.\n"
         f"From time to time the game asks you privately (the {customer} does not see it) whether the "

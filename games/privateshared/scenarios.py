@@ -1,6 +1,7 @@
 """The scenarios (``scenarios.json``) and the matching that stands in for understanding natural language.
 
-A scenario is a form of five slots. Each slot has a value pool (the form's *options*), the keywords that name
+A scenario is a form of five slots, an open question (``opening``) and what a customer comes for
+(``request``, naming no detail). Each slot has a value pool (the form's *options*), the keywords that name
 it in a question, the teacher agent's questions, and the teacher customer's answer templates and vague
 answers. Two matchers built on it are the whole of the game's language understanding, used alike whoever
 plays:
@@ -74,6 +75,7 @@ class Scenario:
     customer_intro: str
     agent_intro: str
     opening: str
+    request: str
     slots: tuple[Slot, ...]
 
     def slot(self, slot_id: str) -> Slot:
@@ -202,7 +204,8 @@ def load_scenarios() -> dict[str, Scenario]:
                 raise ValueError(f"{where}: option {o!r} contains another option")
         sc = Scenario(item["id"], _text(item, "title", where), _text(item, "customer_label", where),
                       _text(item, "agent_label", where), _text(item, "customer_intro", where),
-                      _text(item, "agent_intro", where), _text(item, "opening", where), slots)
+                      _text(item, "agent_intro", where), _text(item, "opening", where),
+                      _text(item, "request", where), slots)
         if sc.id in out:
             raise ValueError(f"{where}: duplicate scenario id")
         out[sc.id] = sc

@@ -1,8 +1,9 @@
 """Instances of the reference game: a scene per difficulty level and the teacher speaker's planned words.
 
-Everything a teacher will say as the speaker of a learner listener is decided here, with the instance's
-rng, and stored in the params: the first description and the answers to clarification questions, and
-so whether the first description is ambiguous. Playing an instance twice therefore says the same words.
+What a teacher will say as the speaker of a learner listener is planned here, with the instance's rng, and
+stored in the params: the first description and the planned answers to clarification questions (a question
+about one attribute gets that attribute instead), and so whether the first description is ambiguous.
+Playing an instance twice with the same moves therefore says the same words.
 """
 
 from __future__ import annotations
@@ -35,21 +36,29 @@ class Level:
     dimension (each on another dimension); ``unique_size``: the number of dimensions the target's shortest
     unique description needs; ``modes``: the teacher speaker's plan, cycled by instance index (``unique``:
     one unambiguous description; ``ambiguous``: an ambiguous description, then one answer that singles the
-    target out; ``ambiguous2``: two answers needed); ``first_max``: the most dimensions an ambiguous first
-    description names.
+    target out; ``ambiguous2``: two answers needed). The teacher's first description names 1 to
+    ``unique_size + 1`` dimensions whatever the mode (a unique one names ``unique_size`` or one more), so
+    how many attributes it names does not tell a listener whether it is ambiguous.
     """
 
     objects: tuple[int, int]
     near_duplicates: int
     unique_size: int
     modes: tuple[str, ...]
-    first_max: int
+
+    @property
+    def first_max(self) -> int:
+        return self.unique_size + 1
 
 
 LEVELS: dict[str, Level] = {
-    "easy": Level((4, 4), 0, 1, ("unique",), 1),
-    "medium": Level((5, 6), 2, 2, ("unique", "ambiguous"), 1),
-    "hard": Level((7, 8), 3, 3, ("unique", "ambiguous", "ambiguous2", "ambiguous"), 2),
+    # Every level has near-duplicates: the attributes that single the target out are the ones they differ in,
+    # drawn at random, so no fixed choice of attributes (always colour, say) describes targets well. Half of
+    # the medium and hard instances start ambiguous, one or two answers needed: a listener's habit (always
+    # ask once, always ask twice, never ask) is right on a quarter to a half of them only.
+    "easy": Level((4, 4), 1, 1, ("unique",)),
+    "medium": Level((5, 6), 2, 2, ("unique", "ambiguous", "unique", "ambiguous2")),
+    "hard": Level((7, 8), 3, 3, ("unique", "ambiguous", "unique", "ambiguous2")),
 }
 
 
@@ -96,7 +105,9 @@ def _plans(objects: Sequence[Obj], target: int, mode: str, first_max: int) -> li
         return len(fits(objects, obj, dims))
 
     if mode == "unique":
-        return [[dims] for dims in minimal_unique(objects, target)]
+        fewest = len(minimal_unique(objects, target)[0])
+        return [[dims] for k in (fewest, fewest + 1) for dims in itertools.combinations(DIMS, k)
+                if count(dims) == 1]
     plans: list[list[tuple[str, ...]]] = []
     for k in range(1, first_max + 1):
         for first in itertools.combinations(DIMS, k):
@@ -147,7 +158,10 @@ def make_params(rng: random.Random, *, split: str, experiment: str, index: int, 
         plans = _plans(objects, target, mode, level.first_max)
         if not plans:
             continue
-        plan = rng.choice(plans)
+        # First the number of attributes of the first description, then a plan of that size: the size is
+        # spread evenly over what the scene allows, whether or not the description is ambiguous.
+        size = rng.choice(sorted({len(p[0]) for p in plans}))
+        plan = rng.choice([p for p in plans if len(p[0]) == size])
         return {
             "objects": objects,
             "target": target + 1,

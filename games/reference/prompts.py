@@ -26,36 +26,54 @@ def _numbered(objects: Sequence[Obj]) -> str:
     return "\n".join(f"{i}. {describe_object(o)} ({position(o)})" for i, o in enumerate(objects, 1))
 
 
-def _layout(objects: Sequence[Obj], target: int) -> str:
-    """The speaker's view: the objects in reading order of the grid (not the listener's numbering)."""
-    order = sorted(range(len(objects)), key=lambda i: (_ROWS.index(objects[i]["row"]),
-                                                       _COLUMNS.index(objects[i]["column"]), i))
-    lines = []
-    for i in order:
-        mark = "   <-- TARGET" if i == target else ""
-        lines.append(f"- {position(objects[i])}: {describe_object(objects[i])}{mark}")
-    return "\n".join(lines)
+#: Columns of the speaker's scene table, in the order attributes are said ("the large red striped circle").
+_TABLE_DIMS = ("size", "colour", "pattern", "shape", "row", "column")
+
+
+def labels(count: int) -> list[str]:
+    """The speaker's object labels: A, B, C, ... (letters, so they never read as the listener's numbers)."""
+    return [chr(ord("A") + i) for i in range(count)]
+
+
+def reading_order(objects: Sequence[Obj]) -> list[int]:
+    """Object indices in reading order of the grid (top row first, left to right), then params order."""
+    return sorted(range(len(objects)), key=lambda i: (_ROWS.index(objects[i]["row"]),
+                                                      _COLUMNS.index(objects[i]["column"]), i))
+
+
+def _table(objects: Sequence[Obj], target: int) -> str:
+    """The speaker's view: a table of the objects' attributes in reading order, labelled A, B, ...; the
+    target is named by its label only, so no line of the prompt is a ready-made description of it."""
+    rows = ["| object | " + " | ".join(_TABLE_DIMS) + " |", "|---" * (len(_TABLE_DIMS) + 1) + "|"]
+    order = reading_order(objects)
+    for label, i in zip(labels(len(objects)), order):
+        rows.append(f"| {label} | " + " | ".join(objects[i][d] for d in _TABLE_DIMS) + " |")
+    return "\n".join(rows) + f"\n\nThe target is object {labels(len(objects))[order.index(target)]}."
 
 
 def speaker_instructions(objects: Sequence[Obj], target: int, max_questions: int) -> str:
     return (
         "Let's play a reference game. You are the SPEAKER.\n"
-        f"Below is a scene of {len(objects)} objects. One of them is the TARGET (marked). Your partner, the "
-        "listener, sees the same objects, numbered in another order and without the mark. Describe the target "
-        "so that the listener picks it.\n"
+        f"Below is a scene of {len(objects)} objects, one per row of the table, labelled with letters. One of "
+        "them is the target. Your partner, the listener, sees the same objects, numbered in another order and "
+        "without the letters or the table. Describe the target so that the listener picks it.\n"
         f"Each object has {_attributes()}.\n"
         "The listener understands only these attribute words (and a few synonyms such as big, round, spotted; "
-        "'not' excludes a value). It does not understand object numbers, the order of the list or relations "
-        "between objects (next to, above). It keeps the objects that fit everything you have said so far. "
-        "If exactly one fits, it selects it. If several fit, it asks you a question (at most "
+        "'not' excludes a value). It does not understand letters, object numbers, the order of the list or "
+        "relations between objects (next to, above). It keeps the objects that fit everything you have said "
+        "so far. If exactly one fits, it selects it. If several fit, it asks you a question (at most "
         f"{max_questions} times); answer with another description. If none fits, you are told so and may "
         "describe again.\n"
-        "One description that fits only the target is best: every extra round lowers your score.\n"
+        "Be as informative as needed and no more: the best description fits only the target and names as "
+        "few attributes as that takes. Every attribute beyond the fewest that single the target out halves "
+        "your score, and every round beyond the first (the listener had to ask, or nothing fitted) quarters "
+        "it.\n"
         "Reply with exactly one line:\n"
         "DESCRIPTION: <your description>\n"
-        "Example: if the target is the only small green object, a good reply is\n"
+        "Example: if the target is the only small green object, and neither the only small one nor the only "
+        "green one, a good reply is\n"
         "DESCRIPTION: the small green one\n\n"
-        f"The scene:\n{_layout(objects, target)}"
+        f"The scene:\n{_table(objects, target)}"
     )
 
 
@@ -66,7 +84,9 @@ def listener_instructions(objects: Sequence[Obj], max_questions: int) -> str:
         f"describes it. Each object has {_attributes()}.\n"
         "If exactly one object fits the description, select it. If several objects fit, ask the speaker a "
         f"question first: it will answer with more about the target. You may ask at most {max_questions} "
-        "questions. A question that was not needed costs a little; selecting a wrong object ends the game.\n"
+        "questions. Ask exactly when you need to: a question asked when only one object fitted what you "
+        "had heard, or a selection while several objects still fitted (a guess, even a lucky one), earns "
+        "nothing; selecting a wrong object ends the game.\n"
         "Reply with exactly one line, either\n"
         "SELECT: <number of the object>\n"
         "or\n"
@@ -96,15 +116,28 @@ def _named(obj: Obj) -> str:
     return f"{describe_object(obj)} ({position(obj)})"
 
 
-def speaker_success(obj: Obj) -> str:
-    return f"The listener selected {_named(obj)}: that is the target. Well described! The game is over."
+def speaker_success(obj: Obj, rounds: int, named: int, fewest: int) -> str:
+    """The speaker's result, with what Gricean quantity made of it: rounds, and attributes beyond the fewest."""
+    head = f"The listener selected {_named(obj)}: that is the target."
+    if rounds <= 1 and named <= fewest:
+        return f"{head} Well described: one description naming no more attributes than needed. The game is over."
+    parts = [f"it took {rounds} rounds"] if rounds > 1 else []
+    if named > fewest:
+        parts.append(f"you named {named} attributes where {fewest} single the target out")
+    return f"{head} But {' and '.join(parts)}, which lowers your score. The game is over."
 
 
 def speaker_failure(obj: Obj) -> str:
     return f"The listener selected {_named(obj)}: that is not the target. The game is over."
 
 
-def listener_success(number: int) -> str:
+def listener_success(number: int, guessed: bool = False, needless: bool = False) -> str:
+    if guessed:
+        return (f"Object {number} is the target, but several objects still fitted what you had heard: that was "
+                "a guess, and a guess earns nothing. The game is over.")
+    if needless:
+        return (f"Object {number} is the target, but you asked a question when only one object fitted what "
+                "you had heard: that earns nothing. The game is over.")
     return f"Object {number} is the target. Correct! The game is over."
 
 

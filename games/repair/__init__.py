@@ -1,4 +1,4 @@
-"""Repair: arrange items on a shelf by instructions, noticing and repairing misunderstandings (``repair-v1``).
+"""Repair: arrange items on a shelf by instructions, noticing and repairing misunderstandings (``repair-v2``).
 
 The game card is the docstring of :class:`Repair`.
 """

@@ -1,18 +1,21 @@
 """The repair episode: instructor and builder take turns, and the programmatic teacher plays either.
 
 When the learner is the instructor, the teacher builder misreads the seeded put steps and the episode tracks
-the cells each misreading left wrong until the instructor repairs them. When the learner is the builder, the
-teacher instructor follows its plan (some steps worded ambiguously) and checks every reported shelf against
-what it meant, correcting the builder until they agree.
+the cells each misreading left wrong until the instructor repairs them, and which of the instructor's steps
+were wasted (changed nothing, undid a right item, or named an item unclearly). When the learner is the
+builder, the teacher instructor follows its plan (some steps worded ambiguously), answers questions that say
+what is unclear, restates the step for any other question, and checks every reported shelf against what it
+meant, correcting the builder until they agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
 from typing import TYPE_CHECKING, Any
 
 from ..episode import Episode, FormatError, RuleError
 from . import prompts
+from .catalogue import noun_of
 from .language import (
     Ambiguous,
     Clarify,
@@ -22,108 +25,58 @@ from .language import (
     Report,
     Scene,
     interpret,
+    mentions,
     parse_builder,
     parse_instructor,
     resolve,
-    which_question,
 )
 from .shelf import (
     Action,
-    Misreading,
     Put,
     Remove,
     State,
     describe,
+    distance,
     empty,
     execute,
-    misread,
+    harms,
+    legal_actions,
     placed,
     render_action,
     render_state,
     slot_of,
 )
+from .teacher import Teachers
+from .tracking import Execution, OpenRepair, Plan, fixes_named, intention, readings
 
 if TYPE_CHECKING:
     from .game import Repair
 
 __all__ = ["RepairEpisode", "intention"]
 
-#: Builder reward for a clarification question about an ambiguous step / about a clear one.
-CLARIFY_REWARD, NEEDLESS_CLARIFY = 0.5, -0.2
-#: Instructor reward per item newly in its goal slot, bonus for a repair, penalty for an unclear step.
-PLACED_REWARD, REPAIR_BONUS, UNCLEAR_PENALTY = 0.2, 0.3, -0.1
+#: Builder rewards: a question that says what is unclear about an unclear step / any other question; a report
+#: that carries out the step as meant at once (asking first when it was unclear) / after a correction / by a
+#: lucky guess on an unclear step.
+CLARIFY_REWARD, WASTED_QUESTION = 0.5, -0.3
+GROUNDED_REWARD, REPAIRED_REWARD, GUESS_REWARD = 1.0, 0.5, 0.0
+#: Instructor rewards: per item newly in its goal slot, bonus for mending a misread cell, a wasted step.
+PLACED_REWARD, REPAIR_BONUS, WASTED_STEP = 0.2, 0.3, -0.3
+#: The random players' odds of DONE (instructor) and of a question (builder) instead of a random action.
+RANDOM_DONE, RANDOM_QUESTION = 0.1, 0.15
 
 
-@dataclass
-class OpenRepair:
-    """The cells a misreading left wrong, each with what counts as fixed: its goal item, or (for a cell
-    that only held a wrong item) also empty."""
-
-    cells: dict[int, tuple[str | None, bool]]
-    done: bool = False  # all cells were fixed once: the misreading counts as repaired
-    credited: set[tuple[int, str]] = field(default_factory=set)  # (cell, "cleared"/"filled") already repaired
-
-    def ok(self, state: State, slot: int) -> bool:
-        want, empty_ok = self.cells[slot]
-        return state[slot - 1] == want or (empty_ok and state[slot - 1] is None)
-
-    def fixed(self, state: State) -> bool:
-        return all(self.ok(state, c) for c in self.cells)
-
-    def credit(self, before: State, after: State) -> bool:
-        """Whether going from ``before`` to ``after`` mends one of the cells in a new way: the cell loses
-        the wrong item it held ("cleared") or gets its goal item ("filled"). Each way counts once per cell,
-        so undoing and redoing a fix is no repair."""
-        mended: set[tuple[int, str]] = set()
-        for slot in [] if self.done else self.cells:
-            want, had, has = self.cells[slot][0], before[slot - 1], after[slot - 1]
-            if had != want and had is not None and has in (None, want):
-                mended.add((slot, "cleared"))
-            if had != want and has == want:
-                mended.add((slot, "filled"))
-        mended -= self.credited
-        self.credited |= mended
-        return bool(mended)
-
-
-@dataclass
-class Execution:
-    """The teacher builder's last carried-out step, handed from ``teacher_move`` to ``apply``."""
-
-    action: Action
-    after: State
-    misreading: Misreading | None = None
-    queue_index: int = -1
-
-
-def intention(goal: State, plan: list[str], step: int) -> State:
-    """The shelf the teacher instructor means after plan step ``step`` (0-based): the plan's first
-    ``step + 1`` items in their goal slots, everything else on the table."""
-    done = set(plan[: step + 1])
-    return tuple(item if item in done else None for item in goal)
-
-
-@dataclass
-class _Plan:
-    """The teacher instructor's memory: its progress through the plan (learner builder) and its last step."""
-
-    step: int = 0
-    given: bool = False  # the current step was instructed and is not yet confirmed
-    open_repair: bool = False  # the builder's report of this step differed from the intention
-    meant: Action | None = None  # what the teacher instructor last asked for (either policy)
-
-
-class RepairEpisode(Episode):
+class RepairEpisode(Teachers, Episode):
     game: Repair
 
     def start(self) -> None:
         p = self.params
         self.scene = Scene(tuple(str(i) for i in p["items"]), int(p["slots"]), self.game.catalogue)
         self.goal: State = tuple(None if g is None else str(g) for g in p["goal"])
-        self.state: State = empty(self.scene.slots)
+        self.state: State = empty(self.scene.slots)  # the shelf as the builder last reported it
         #: The step the builder must carry out now: an action, or an unclear step it should ask about.
         self.current: Action | Ambiguous | None = None
         self.awaiting_answer = False  # the builder asked about the current step
+        self.question_named_trouble = False  # ... and its question said what is unclear
         self.asked = 0  # builder questions since its last report
         # Learner instructor: the teacher builder misreads these put steps (1-based count of put steps).
         self.misreadings: list[dict[str, Any]] = sorted(
@@ -131,20 +84,16 @@ class RepairEpisode(Episode):
         self.puts = 0
         self.repairs: list[OpenRepair] = []
         self.execution: Execution | None = None
+        self.unanswered: OpenRepair | None = None  # a reported misreading the instructor has not yet answered
         # Learner builder: the teacher instructor's plan and what it means after each step.
         self.plan: list[str] = [str(i) for i in p.get("plan", [])]
         self.ambiguous_steps = {int(i) for i in p.get("ambiguous_steps", [])}
-        self.progress = _Plan()
+        self.progress = Plan()
         self.intended: State = intention(self.goal, self.plan, 0)
+        self.named: Action | None = None  # the one fix the teacher instructor's correction named
         self.tell("instructor", prompts.instructor_intro(self.scene.items, self.goal), "instruction")
         self.tell("builder", prompts.builder_intro(self.scene.items, self.scene.slots), "instruction")
         self.expect("instructor")
-
-    @property
-    def builder_misreads(self) -> bool:
-        """The teacher builder misreads seeded steps only when the learner instructs: it is the instructor's
-        task to notice. As the builder's reference player it follows steps literally."""
-        return self.learner_role == "instructor"
 
     # ------------------------------------------------------------------------------------ parse
     def parse(self, role: str, text: str) -> Any:
@@ -169,28 +118,55 @@ class RepairEpisode(Episode):
             instruction = _fill(self.current, instruction)
         target = resolve(instruction, self.state, self.scene)
         before = self.state
+        unclear = isinstance(target, Ambiguous)
         after = before if isinstance(target, Ambiguous) else execute(before, target)  # RuleError if idle
+        notes: dict[str, Any] = {"unclear_reference": unclear}
+        consistent = _agrees_with_report(instruction, target, before)
+        if consistent is not None:
+            notes["consistent"] = consistent
         if self.learner_role == "builder":
             repair = self.progress.given and not answering
+            if not self.progress.given:  # a new plan step
+                self.progress.strayed = False
+            if not self.progress.given or repair:  # a new plan step or a correction: what the builder must do
+                self.progress.unclear, self.progress.asked = unclear, False
             self.progress.given = True
+            if repair and not unclear:
+                self.named = target if isinstance(target, (Put, Remove)) else None
+            wasted = False
         else:
-            repair = any([r.credit(before, after) for r in self.repairs])  # a list: credit every repair
-        act = "repair" if repair else ("answer" if answering else "instruct")
-        self.note(act=act, unclear_reference=isinstance(target, Ambiguous))
+            # Read literally from the shelf the builder reported: a step that does not bring it closer to the
+            # goal, or takes a right item away, or leaves the builder asking which item is meant, is wasted.
+            wasted = unclear or distance(after, self.goal) >= distance(before, self.goal) or \
+                harms(before, after, self.goal)
+            mended = [r for r in self.repairs if r.credit(before, after)]  # credit every repair it mends
+            repair = bool(mended)
+            if self.unanswered is not None and not unclear:
+                # The move answering a reported misreading: a true repair mends exactly that misreading.
+                notes["repaired"] = self.unanswered in mended and not wasted
+                self.unanswered = None
+            notes["wasted"] = wasted
+        notes["act"] = "repair" if repair else ("answer" if answering else "instruct")
+        if answering and self.is_teacher("instructor"):
+            notes["restated"] = not self.question_named_trouble
+        self.note(**notes)
         self.current, self.awaiting_answer = target, False
         self.tell("builder", prompts.relay_instruction(text), "correction" if repair else "instruction",
                   speaker="instructor")
         self.expect("builder")
         if self.is_teacher("instructor"):
             return 0.0  # teacher moves are not trained on
-        if isinstance(target, Ambiguous):
-            return UNCLEAR_PENALTY
+        if wasted:
+            return WASTED_STEP
         gain = placed(after, self.goal) - placed(before, self.goal)
         return round(PLACED_REWARD * gain + (REPAIR_BONUS if repair else 0.0), 6)
 
     def _done(self) -> float:
         correct, total = placed(self.state, self.goal), sum(g is not None for g in self.goal)
-        self.note(act="done")
+        notes: dict[str, Any] = {"act": "done"}
+        if self.unanswered is not None:  # DONE right after a misreading was reported leaves it unrepaired
+            notes["repaired"] = False
+        self.note(**notes)
         text = prompts.finished(correct, total)
         for role in self.game.roles:
             self.tell(role, text, "environment")
@@ -202,34 +178,46 @@ class RepairEpisode(Episode):
 
     # --------------------------------------------------------------------------------- builder
     def _clarify(self, question: str) -> float:
-        unclear = isinstance(self.current, Ambiguous)
+        current = self.current
+        unclear = isinstance(current, Ambiguous)
         if not unclear and self.asked >= 1:
             raise RuleError(prompts.REPEATED_CLARIFY)
+        # A question says what is unclear when it mentions an item the unclear step may mean (by noun, colour
+        # or name): only such a question is needed, and only it gets a more explicit answer.
+        targeted = isinstance(current, Ambiguous) and bool(mentions(question, self.scene)
+                                                           & current.candidates)
         self.asked += 1
-        self.awaiting_answer = True
-        self.note(act="clarify", ambiguous=unclear)
+        self.awaiting_answer, self.question_named_trouble = True, targeted
+        if self.learner_role == "builder":
+            self.progress.asked |= targeted
+            self.progress.strayed |= not targeted
+        self.note(act="clarify", ambiguous=unclear, targeted=targeted)
         self.tell("instructor", prompts.relay_question(question), "clarification", speaker="builder")
         self.expect("instructor")
         if self.is_teacher("builder"):
             return 0.0
-        return CLARIFY_REWARD if unclear else NEEDLESS_CLARIFY
+        return CLARIFY_REWARD if targeted else WASTED_QUESTION
 
     def _report(self, report: Report) -> float:
         before, state = self.state, report.state
         unclear = isinstance(self.current, Ambiguous)
         execution, self.execution = self.execution, None
-        notes: dict[str, Any] = {"act": "report", "ambiguous": unclear}
+        notes: dict[str, Any] = {"act": "report", "ambiguous": unclear,
+                                 "consistent": state in readings(before, self.current, self.scene)}
         if self.learner_role == "builder":
+            if self.named is not None:  # the report answers a correction that named one fix
+                notes["act"], notes["repaired"] = "repair", fixes_named(state, self.named)
+                self.named = None
             reward = self._check_intention(state, notes)
         else:
             reward = 0.0
             if execution is not None and execution.after == state:
                 self._count_execution(before, execution, notes)
-            repaired = 0
+            fixes = 0
             for r in self.repairs:
                 if not r.done and r.fixed(state):
-                    r.done, repaired = True, repaired + 1
-            notes["repaired"] = repaired
+                    r.done, fixes = True, fixes + 1
+            notes["fixes"] = fixes
         self.note(**notes)
         self.state, self.current, self.awaiting_answer, self.asked = state, None, False, 0
         description = describe(before, execution.action if execution.misreading is None
@@ -258,10 +246,13 @@ class RepairEpisode(Episode):
         notes["misreading"] = mis.kind
         if cells:
             self.repairs.append(OpenRepair(cells))
+            self.unanswered = self.repairs[-1]
             notes["needs_repair"] = 1
 
     def _check_intention(self, state: State, notes: dict[str, Any]) -> float:
-        """Learner builder: compare the report with what the teacher instructor meant."""
+        """Learner builder: compare the report with what the teacher instructor meant. A step is grounded
+        when the builder's first move on it was right: the right report for a clear step; for an unclear one a
+        question that says what is unclear, then the right report."""
         plan = self.progress
         wrong = sum(1 for a, b in zip(state, self.intended) if a != b)
         notes["matches"] = not wrong
@@ -270,98 +261,36 @@ class RepairEpisode(Episode):
                 plan.open_repair = True
                 notes["needs_repair"] = 1
             return max(-1.0, round(-0.2 * wrong, 6))
+        grounded = not plan.open_repair and not plan.strayed and (plan.asked or not plan.unclear)
+        notes["grounded"] = grounded
         if plan.open_repair:
-            notes["repaired"] = 1
+            notes["fixes"] = 1
+        reward = GROUNDED_REWARD if grounded else (REPAIRED_REWARD if plan.open_repair else GUESS_REWARD)
         plan.step, plan.given, plan.open_repair = plan.step + 1, False, False
         if plan.step < len(self.plan):
             self.intended = intention(self.goal, self.plan, plan.step)
-        return 1.0
+        return reward
 
-    # --------------------------------------------------------------------------------- teacher
-    def teacher_move(self, role: str) -> str:
-        if role == "builder":
-            return self._builder_move()
-        if self.awaiting_answer and self.progress.meant is not None:
-            meant = self.progress.meant
-            item = meant.item if isinstance(meant, (Put, Remove)) else ""
-            head = f"I mean the {item}: " if item else ""
-            return f"INSTRUCT: {head}{render_action(meant)}."
-        if self.learner_role == "builder":
-            return self._plan_move()
-        return self._goal_move()
-
-    def _builder_move(self) -> str:
-        """Carry out the step literally (misreading it when it is due), or ask which item is meant."""
-        current = self.current
-        if isinstance(current, Ambiguous):
-            return f"CLARIFY: {which_question(current.candidates)}"
-        if current is None:  # not reachable: the builder moves only after a step
-            return render_state(self.state)
-        action: Action = current
-        mis, index = self._due_misreading(current) if isinstance(current, Put) else (None, -1)
-        done = mis.done if mis is not None else action
-        after = execute(self.state, done)
-        self.execution = Execution(action, after, mis, index)
-        return f"{describe(self.state, done)}\n{render_state(after)}"
-
-    def _due_misreading(self, meant: Put) -> tuple[Misreading | None, int]:
-        if not self.builder_misreads:
-            return None, -1
-        for i, m in enumerate(self.misreadings):
-            if int(m["step"]) <= self.puts + 1:
-                # A misreading that does not fit this step (no free slot, no look-alike) waits for the next.
-                mis = misread(self.state, meant, str(m["kind"]), str(self.params.get("side", "right")),
-                              self.scene.items, self.scene.catalogue)
-                return (mis, i) if mis is not None else (None, -1)
-        return None, -1
-
-    def _plan_move(self) -> str:
-        """Teacher instructor with a learner builder: the next plan step, or a correction."""
-        plan = self.progress
-        if not plan.given:
-            if plan.step >= len(self.plan):
+    # ------------------------------------------------------------------------------ random player
+    def random_move(self, role: str, rng: random.Random) -> str:
+        """A random legal move: the instructor a random step that changes the reported shelf (or, now and
+        then, DONE); the builder the reported shelf after a random such step (or, now and then, a question
+        about a random item)."""
+        if role == "instructor":
+            if rng.random() < RANDOM_DONE:
                 return "DONE"
-            item = self.plan[plan.step]
-            slot = self.goal.index(item) + 1
-            plan.meant = Put(item, slot)
-            if plan.step in self.ambiguous_steps:
-                return f"INSTRUCT: Put the {item.split(' ', 1)[-1]} in slot {slot}."
-            return f"INSTRUCT: Put the {item} in slot {slot}."
-        slot = next(s for s in range(1, self.scene.slots + 1) if self.state[s - 1] != self.intended[s - 1])
-        want, have = self.intended[slot - 1], self.state[slot - 1]
-        if want is not None:
-            plan.meant = Put(want, slot)
-            where = slot_of(self.state, want)
-            unlike = f", not slot {where}" if where else (f", not the {have}" if have else "")
-            return (f"INSTRUCT: That's not what I meant: the {want} goes in slot {slot}{unlike}. "
-                    f"Put the {want} in slot {slot}.")
-        assert have is not None
-        home = slot_of(self.intended, have)
-        if home is not None:
-            plan.meant = Put(have, home)
-            return (f"INSTRUCT: That's not what I meant: the {have} goes in slot {home}, not slot {slot}. "
-                    f"Put the {have} in slot {home}.")
-        plan.meant = Remove(have)
-        return (f"INSTRUCT: That's not what I meant: the {have} stays on the table for now. "
-                f"Take the {have} back to the table.")
+            return "INSTRUCT: " + render_action(rng.choice(legal_actions(self.state, self.scene.items)))
+        if rng.random() < RANDOM_QUESTION:
+            return f"CLARIFY: Which {noun_of(rng.choice(self.scene.items))} do you mean?"
+        return render_state(execute(self.state, rng.choice(legal_actions(self.state, self.scene.items))))
 
-    def _goal_move(self) -> str:
-        """Reference instructor: repair the first misplaced item, else place the next one, else DONE.
-        It uses only the goal and the builder's reports."""
-        for slot, have in enumerate(self.state, 1):
-            if have is not None and have != self.goal[slot - 1]:
-                if have in self.goal:
-                    home = self.goal.index(have) + 1
-                    self.progress.meant = Put(have, home)
-                    return (f"INSTRUCT: No, the {have} should be in slot {home}, not slot {slot}: "
-                            f"put the {have} in slot {home}.")
-                self.progress.meant = Remove(have)
-                return f"INSTRUCT: No, the {have} does not belong on the shelf: remove the {have}."
-        for slot, want in enumerate(self.goal, 1):
-            if want is not None and self.state[slot - 1] != want:
-                self.progress.meant = Put(want, slot)
-                return f"INSTRUCT: Put the {want} in slot {slot}."
-        return "DONE"
+
+def _agrees_with_report(instruction: Instruction, target: Action | Ambiguous, state: State) -> bool | None:
+    """Whether a step that says where its item is now ("move the red cup from slot 4 to slot 3") agrees
+    with the builder's last report; ``None`` for a step that says no such thing."""
+    if not instruction.sources or not instruction.refs or not isinstance(target, (Put, Remove)):
+        return None
+    return slot_of(state, target.item) in instruction.sources
 
 
 def _fill(pending: Ambiguous, answer: Instruction) -> Instruction:

@@ -14,20 +14,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..episode import FormatError, RuleError
+from ..grammar import body, find_move
 from . import prompts
 from .catalogue import Catalogue, colour_of, noun_of
 from .shelf import Action, Put, Remove, State, Swap, slot_of
 
 __all__ = ["Ambiguous", "Clarify", "Done", "Instruct", "Instruction", "Report", "Scene", "interpret",
-           "parse_builder", "parse_instructor", "parse_state", "resolve", "which_question"]
+           "mentions", "parse_builder", "parse_instructor", "parse_state", "resolve", "which_question"]
 
 #: Longest instruction or question read, in characters: a step is one sentence.
 MAX_TEXT = 300
+#: Longest STATE line read: every slot with a full item name fits well within it.
+MAX_STATE = 600
+INSTRUCTOR_KEYWORDS = ("INSTRUCT", "DONE")
+BUILDER_KEYWORDS = ("STATE", "CLARIFY")
+BARE = ("DONE",)
 
-_INSTRUCT = re.compile(r"^[\s*#>`-]*INSTRUCT[\s*]*:(.*)$", re.IGNORECASE)
-_DONE = re.compile(r"^[\s*#>`-]*DONE[\s*.!`]*$", re.IGNORECASE)
-_STATE = re.compile(r"^[\s*#>`-]*STATE[\s*]*:(.*)$", re.IGNORECASE)
-_CLARIFY = re.compile(r"^[\s*#>`-]*CLARIFY[\s*]*:(.*)$", re.IGNORECASE)
 _ENTRY = re.compile(r"^(?:slot\s*)?#?(\d{1,3})\s*[=:]\s*(.*)$", re.IGNORECASE)
 _EMPTY_WORDS = {"", "empty", "-", "none", "nothing", "free", "(empty)", "[empty]"}
 
@@ -37,6 +39,15 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 _SLOT_WORD = r"(?:slot|position|spot|place)s?"
 _SWAP_WORDS = {"swap", "switch", "exchange", "trade", "interchange"}
 _REMOVE_WORDS = {"remove", "table", "off", "away", "clear", "empty", "unplace"}
+#: Words that may follow a colour without naming a thing of their own ("the red one", "the red in slot 2").
+#: Any other word after a colour names a thing: "the red apple" is no item here, not "the red one".
+_AFTER_COLOUR = frozenset({
+    "one", "ones", "item", "items", "thing", "things", "object", "objects", "piece", "pieces", "in", "into",
+    "to", "onto", "on", "at", "from", "of", "with", "by", "and", "or", "not", "nor", "but", "please", "then",
+    "first", "next", "now", "instead", "rather", "goes", "go", "should", "must", "is", "was", "slot",
+    "slots", "position", "spot", "place", "back", "off", "away", "over", "up", "down", "left", "right",
+    "the", "a", "an", "i", "you", "it", "do", "mean", "meant", "here", "there"
+})
 
 
 # ------------------------------------------------------------------------------------------ moves
@@ -70,36 +81,22 @@ class Scene:
 
 
 def parse_instructor(text: str) -> Instruct | Done:
-    """The first line that is ``INSTRUCT: <step>`` or ``DONE``; raises :class:`FormatError`."""
-    for line in text.splitlines():
-        m = _INSTRUCT.match(line)
-        if m:
-            body = m.group(1).strip().strip("*`").strip()
-            if not body:
-                raise FormatError("Your instruction is empty. " + prompts.INSTRUCTOR_FORMAT)
-            if len(body) > MAX_TEXT:
-                raise FormatError(f"Your instruction is {len(body)} characters long; give one short step "
-                                  f"(under {MAX_TEXT} characters). " + prompts.INSTRUCTOR_FORMAT)
-            return Instruct(body)
-        if _DONE.match(line):
-            return Done()
-    raise FormatError(prompts.INSTRUCTOR_FORMAT)
+    """The one ``INSTRUCT: <step>`` or ``DONE`` line of the reply (the move grammar of ``games/grammar.py``);
+    raises :class:`FormatError`."""
+    line = find_move(text, INSTRUCTOR_KEYWORDS, fmt=prompts.INSTRUCTOR_FORMAT, bare=BARE)
+    if line.keyword == "DONE":
+        return Done()
+    return Instruct(body(line, what="instruction", limit=MAX_TEXT, fmt=prompts.INSTRUCTOR_FORMAT))
 
 
 def parse_builder(text: str, scene: Scene) -> Report | Clarify:
-    """The first ``STATE: ...`` or ``CLARIFY: ...`` line; raises :class:`FormatError` or, for a state that
-    names unknown items or an item twice, :class:`RuleError`."""
-    for line in text.splitlines():
-        m = _CLARIFY.match(line)
-        if m:
-            question = m.group(1).strip()
-            if not question:
-                raise FormatError("Your question is empty. " + prompts.BUILDER_FORMAT)
-            return Clarify(question[:MAX_TEXT])
-        m = _STATE.match(line)
-        if m:
-            return Report(parse_state(m.group(1).strip().strip("*`"), scene))
-    raise FormatError(prompts.BUILDER_FORMAT)
+    """The one ``STATE: ...`` or ``CLARIFY: ...`` line of the reply; raises :class:`FormatError` or, for a
+    state that names unknown items or an item twice, :class:`RuleError`."""
+    line = find_move(text, BUILDER_KEYWORDS, fmt=prompts.BUILDER_FORMAT)
+    if line.keyword == "CLARIFY":
+        return Clarify(body(line, what="question", limit=MAX_TEXT, fmt=prompts.BUILDER_FORMAT))
+    state = body(line, what="STATE line", limit=MAX_STATE, fmt=prompts.BUILDER_FORMAT)
+    return Report(parse_state(state, scene))
 
 
 def parse_state(body: str, scene: Scene) -> State:
@@ -203,7 +200,7 @@ def interpret(body: str, scene: Scene) -> Instruction:
         kind: Literal["put", "remove", "swap", "answer"] = "swap"
     elif words & _REMOVE_WORDS and (not slots or (not refs and words & {"clear", "empty"})):
         if len(refs) + len(slots) + len(sources) == 0:
-            raise FormatError("Say which item to take off the shelf, e.g. 'remove the red cup'. "
+            raise FormatError("Say which item to take off the shelf, e.g. 'remove the red apple'. "
                               + prompts.INSTRUCTOR_FORMAT)
         if len(refs) > 1 or len(slots) > 1:
             raise FormatError("One item at a time, please. " + prompts.INSTRUCTOR_FORMAT)
@@ -217,7 +214,7 @@ def interpret(body: str, scene: Scene) -> Instruction:
                               + prompts.INSTRUCTOR_FORMAT)
         if not refs and not sources and not unknown:
             raise FormatError(f"Which item should go to slot {slots[0]}? Name it by colour and noun, e.g. "
-                              "'put the red cup in slot 3'. " + prompts.INSTRUCTOR_FORMAT)
+                              "'put the red apple in slot 3'. " + prompts.INSTRUCTOR_FORMAT)
         kind = "put"
     elif refs or unknown:
         kind = "answer"  # an item and nothing to do with it: only an answer to "which one?" reads like that
@@ -243,6 +240,10 @@ def _references(tokens: Sequence[str], scene: Scene) -> tuple[tuple[frozenset[st
                               if noun_of(it) == tok and (colour is None or colour_of(it) == colour))
             name = f"{colour} {tok}" if colour else tok
         elif tok in cat.colours and after not in cat.nouns:
+            plural = after.removesuffix("s") in cat.nouns or after.removesuffix("es") in cat.nouns
+            if after.isalpha() and after not in _AFTER_COLOUR and after not in cat.colours and not plural:
+                unknown.append(f"{tok} {after}")
+                continue
             cands = frozenset(it for it in scene.items if colour_of(it) == tok)  # "the red one"
             name = f"{tok} one"
         else:
@@ -255,6 +256,15 @@ def _references(tokens: Sequence[str], scene: Scene) -> tuple[tuple[frozenset[st
     # A vaguer mention of an item named exactly elsewhere is the same item ("the cup, the red cup").
     refs = tuple(r for r in distinct if not any(o < r for o in distinct))
     return refs, unknown
+
+
+def mentions(text: str, scene: Scene) -> frozenset[str]:
+    """Every item the words of ``text`` could refer to: by colour and noun, by noun ("which cup?") or by
+    colour ("the red one?"). A question that mentions none of the items an unclear step could mean does not
+    say what is unclear."""
+    tokens = re.findall(r"[a-z]+|\d+", " ".join(text.lower().split()))
+    refs, _unknown = _references(tokens, scene)
+    return frozenset(item for ref in refs for item in ref)
 
 
 def resolve(instruction: Instruction, state: State, scene: Scene) -> Action | Ambiguous:
@@ -288,5 +298,5 @@ def resolve(instruction: Instruction, state: State, scene: Scene) -> Action | Am
         return Remove(items[0])
     if kind == "put":
         return Put(items[0], instruction.slots[0])
-    raise FormatError("Say what to do with the item, e.g. 'put the red cup in slot 3'. "
+    raise FormatError("Say what to do with the item, e.g. 'put the red apple in slot 3'. "
                       + prompts.INSTRUCTOR_FORMAT)

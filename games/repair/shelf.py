@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from ..episode import RuleError
 from .catalogue import Catalogue, colour_of, noun_of
 
-__all__ = ["Action", "Misreading", "Put", "Remove", "State", "Swap", "describe", "empty", "execute",
-           "misread", "placed", "render_action", "render_state", "slot_of"]
+__all__ = ["Action", "Misreading", "Put", "Remove", "State", "Swap", "describe", "distance", "empty",
+           "execute", "harms", "legal_actions", "misread", "placed", "render_action", "render_state",
+           "slot_of"]
 
 State = tuple[str | None, ...]
 
@@ -186,3 +187,28 @@ def misread(state: State, meant: Put, kind: str, side: str, items: Sequence[str]
         if done is not None:
             return Misreading(name, meant, done)
     return None
+
+
+# ------------------------------------------------------------------------------------ progress
+def distance(state: State, goal: State) -> int:
+    """How far ``state`` is from ``goal``: goal items not in their slot, plus items on the shelf out of place.
+    Every useful step lowers it: placing an item in its goal slot, or clearing a wrong item away."""
+    return sum((want is not None and have != want) + (have is not None and have != want)
+               for have, want in zip(state, goal))
+
+
+def harms(before: State, after: State, goal: State) -> bool:
+    """Whether going from ``before`` to ``after`` takes an item out of its goal slot (never needed: no goal
+    slot holds two items)."""
+    return any(want is not None and had == want and has != want
+               for had, has, want in zip(before, after, goal))
+
+
+def legal_actions(state: State, items: Sequence[str]) -> list[Action]:
+    """Every action that changes ``state``: a put of any item into any slot it is not in, a remove of any
+    item on the shelf, a swap of two slots not both empty."""
+    slots = range(1, len(state) + 1)
+    out: list[Action] = [Put(item, s) for item in items for s in slots if state[s - 1] != item]
+    out += [Remove(item) for item in items if item in state]
+    out += [Swap(a, b) for a in slots for b in slots if a < b and (state[a - 1] or state[b - 1])]
+    return out
