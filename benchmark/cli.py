@@ -42,7 +42,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", help="CLU2 reference data folder (default: the fixture items shipped)")
     p.add_argument("--skip-reference", action="store_true", help="do not run the reference plane")
     p.add_argument("--skip-interactional", action="store_true", help="do not run the interactional plane")
-    p.add_argument("--seed", type=int, default=0, help="instance and bootstrap seed (default 0)")
+    p.add_argument("--instance-seed", type=int, default=0,
+                   help="which test instances are drawn (default 0: the published test split; organisers draw the "
+                        "private test set with a secret one)")
+    p.add_argument("--sampling-seed", type=int, default=0,
+                   help="decoding seed when --temperature > 0 (default 0); several sampled runs share instances")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed of the intervals (default 0)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default, reproducible)")
@@ -125,8 +130,9 @@ def _interactional(spec: str, args: argparse.Namespace, out: Path, shard: tuple[
 
     if args.skip_interactional:
         return []
-    decoding = Decoding(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.seed)
-    return run_interactional_plane(spec, out_dir=out, games=args.games, n=args.n, shard=shard, seed=args.seed,
+    decoding = Decoding(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.sampling_seed)
+    return run_interactional_plane(spec, out_dir=out, games=args.games, n=args.n, shard=shard,
+                                   seed=args.instance_seed,
                                    decoding=decoding, batch_size=args.batch_size, device=args.device,
                                    concurrency=args.concurrency, progress=not args.quiet)
 
@@ -142,8 +148,9 @@ def _config(args: argparse.Namespace, reference: str, base: Any) -> dict[str, An
     if not args.skip_interactional:
         interactional = {
             "games": {g: load_game(g).versioned_id for g in (args.games or game_names())}, "split": SPLIT,
-            "instances_per_experiment": args.n, "instance_seed": args.seed, "teacher": "teacher",
-            "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": args.temperature, "seed": args.seed},
+            "instances_per_experiment": args.n, "instance_seed": args.instance_seed, "teacher": "teacher",
+            "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": args.temperature,
+                         "seed": args.sampling_seed},
         }
     return {"clu2_version": CLU2_VERSION, "registry_fingerprint": registry_fingerprint(), "learner": args.learner,
             "base": base, "reference": {"plane": reference, "limit": args.limit, "data": args.data},

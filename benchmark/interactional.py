@@ -1,11 +1,19 @@
 """The interactional plane of CLU2: the learner plays the test split of every registered game (built-ins and
 held-out game packs) against the games' programmatic partners; items come from the episode records.
 
+A record is a claim: every record is **replayed** (:func:`playschool.games.replay`) — its instance regenerated
+(or taken from the plan), the game's partners moving again, the learner's moves fed back from the record — and
+items are computed from the replay, never from the scores or notes the record carries. A record that differs
+from its replay is invalid: its episode scores 0 (invalid, with the reasons in ``details["invalid_record"]``)
+and gives no sub-metric items.
+
 Per episode (game, instance, learner role) there is one item of the game task ``game/<name>/<role>`` (its
 ``main`` score, 0-100; an aborted episode scores 0 and is invalid; a planned episode without a record counts
 as a missing failure) and one item per collaborative sub-metric whose situation occurred
-(:mod:`playschool.benchmark.collab`). Every item's ``details`` carry the episode key (``episode``), which
-keeps an episode's items in one shard, and the transcript page name (``transcript``).
+(:mod:`playschool.benchmark.collab`). An episode that ended in a game ``error``, or that a model partner (not
+the learner) could not finish, is *excluded*: reported in the coverage, never counted against the learner.
+Every item's ``details`` carry the episode key (``episode``), which keeps an episode's items in one shard and in
+one bootstrap cluster, and the transcript page name (``transcript``).
 """
 
 from __future__ import annotations
@@ -14,8 +22,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from playschool.games import EpisodeRecord, RecordError, game_names, load_game
+from playschool.games import LEARNER, EpisodeRecord, Instance, RecordError, game_names, load_game, replay
 
+from .aggregate import EXCLUDED
 from .collab import episode_submetrics
 from .items import ItemResult
 from .registry import CLU2_VERSION, game_task_id
@@ -44,34 +53,61 @@ def _as_record(record: EpisodeRecord | dict[str, Any], n: int) -> EpisodeRecord:
         raise RecordError(f"record {n}: {exc}") from exc
 
 
-def record_items(record: EpisodeRecord) -> list[ItemResult]:
-    """The items of one episode record: its game task's main score and the sub-metrics that apply."""
+def _excluded(record: EpisodeRecord) -> str | None:
+    """Why an episode is not the learner's to answer for, or ``None``: a game error, or an abort whose fault is a
+    role the learner did not play (a model partner's)."""
+    if record.outcome == "error":
+        return "game error"
+    if record.outcome == "aborted" and record.fault and record.roles.get(record.fault) != LEARNER:
+        return f"partner fault ({record.fault})"
+    return None
+
+
+def record_items(record: EpisodeRecord, *, instance: Instance | None = None) -> list[ItemResult]:
+    """The items of one episode record, recomputed by replay (see the module docstring): its game task's main
+    score and the sub-metrics that apply. ``instance``: the planned instance the episode had to be played on."""
     from playschool.transcript import episode_filename
 
     key = record.key
-    played = record.outcome != "aborted"
     common = {"episode": key, "transcript": episode_filename(record)}
-    main = float(record.scores.get("main", 0.0)) if played else 0.0
-    items = [ItemResult(game_task_id(record.game, record.learner_role), key, main, valid=played,
-                        details={**common, "outcome": record.outcome, "played": played,
-                                 "success": record.outcome == "success"})]
-    for name, sub in episode_submetrics(record).items():
+    task = game_task_id(record.game, record.learner_role)
+    result = replay(record, instance=instance)
+    if not result.valid or result.record is None:
+        return [ItemResult(task, key, 0.0, valid=False,
+                           details={**common, "outcome": "invalid", "played": False, "success": False,
+                                    "invalid_record": list(result.problems[:3])})]
+    rec = result.record
+    excluded = _excluded(rec)
+    if excluded is not None:
+        return [ItemResult(task, key, 0.0, valid=False,
+                           details={**common, "outcome": rec.outcome, "played": False, "success": False,
+                                    EXCLUDED: excluded, "reason": rec.reason[:200]})]
+    played = rec.outcome != "aborted"
+    main = float(rec.scores.get("main", 0.0)) if played else 0.0
+    items = [ItemResult(task, key, main, valid=played,
+                        details={**common, "outcome": rec.outcome, "played": played,
+                                 "success": rec.outcome == "success"})]
+    for name, sub in episode_submetrics(rec).items():
         items.append(ItemResult(f"collab/{name}", key, sub.score, valid=sub.valid, details={**common, **sub.details}))
     return items
 
 
-def iter_items(records: Iterable[EpisodeRecord | dict[str, Any]]) -> Iterator[ItemResult]:
-    """Items of a stream of records (``EpisodeRecord`` or their JSON dicts), one record in memory at a time.
+def iter_items(records: Iterable[EpisodeRecord | dict[str, Any]],
+               plan: dict[str, Instance] | None = None) -> Iterator[ItemResult]:
+    """Items of a stream of records (``EpisodeRecord`` or their JSON dicts), one record in memory at a time,
+    each recomputed by replay. ``plan`` maps episode keys to their planned instances (an evaluation's plan).
 
     Raises :class:`~playschool.games.RecordError` naming the record's position for a malformed one.
     """
     for n, rec in enumerate(records):
-        yield from record_items(_as_record(rec, n))
+        record = _as_record(rec, n)
+        yield from record_items(record, instance=(plan or {}).get(record.key))
 
 
-def items_from_records(records: Iterable[EpisodeRecord | dict[str, Any]]) -> list[ItemResult]:
-    """All items of ``records`` (pure: reads only the records). See :func:`iter_items` to stream."""
-    return list(iter_items(records))
+def items_from_records(records: Iterable[EpisodeRecord | dict[str, Any]],
+                       plan: dict[str, Instance] | None = None) -> list[ItemResult]:
+    """All items of ``records``, each recomputed by replay. See :func:`iter_items` to stream."""
+    return list(iter_items(records, plan))
 
 
 def missing_items(planned: Iterable[Any], recorded: Iterable[str]) -> list[ItemResult]:
@@ -132,13 +168,13 @@ def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence
                             manifest_id=manifest["manifest_id"], on_record=store.append, progress=progress,
                             progress_label="interactional")
             runner.run(todo)
-    planned = {t.key for t in tasks}
+    planned = {t.key: t.instance for t in tasks}
     items: list[ItemResult] = []
     recorded: list[str] = []
     for rec in iter_records(out):
         if rec.key in planned:
             recorded.append(rec.key)
-            items.extend(record_items(rec))
+            items.extend(record_items(rec, instance=planned[rec.key]))
     return items + missing_items(tasks, recorded)
 
 

@@ -316,7 +316,8 @@ class Episode(ABC):
         kind = "format" if err.kind == "format" else "rule"
         penalty = self.format_penalty if kind == "format" else self.rule_penalty
         limit = self.max_format_repairs if kind == "format" else self.max_rule_repairs
-        self._settle(index, {"ok": False, "error": err.kind, "message": str(err)}, penalty)
+        # Notes made before the move was refused stay (a refused repair attempt is still a failed repair).
+        self._settle(index, {**self._notes, "ok": False, "error": err.kind, "message": str(err)}, penalty)
         if self.is_teacher(role):  # the programmatic teacher's invalid move is a bug in the game
             self.finish("error", f"game error: the teacher's {role} move was invalid ({kind}): {err}",
                         fault=GAME_FAULT)

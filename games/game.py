@@ -15,7 +15,7 @@ from .seeding import stable_seed
 if TYPE_CHECKING:
     from .policies import CheapPolicy
 
-#: Draws tried for one instance before a split is declared too large for the game's pool.
+#: Draws tried for one instance before a repeated item is accepted (the pool is too small for the split).
 _MAX_REDRAWS = 50
 
 
@@ -71,7 +71,8 @@ class Game(ABC):
         ``seed`` is the *instance seed*: organisers draw a private test set with a secret one. Each instance
         gets its own seed, a hash of (game, split, experiment, draw, ``seed``), so a record's seed does not
         reveal the instance seed. A draw whose :meth:`instance_key` repeats an earlier instance of the split
-        is skipped (the next draw takes its place), so a split never holds the same item twice.
+        is skipped (the next draw takes its place), so a split never holds the same item twice, unless the
+        game's pool is too small for the split (``check_game`` reports that).
         """
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
@@ -88,9 +89,7 @@ class Game(ABC):
                     key = self.instance_key(params)
                     if key not in seen:
                         break
-                else:
-                    raise RuntimeError(f"{self.versioned_id}: cannot draw {count} distinct {split}/{experiment} "
-                                       f"instances ({i} found): the pool is too small for this split size")
+                # A pool smaller than the split keeps its last draw, repeated; check_game reports the repeats.
                 seen.add(key)
                 out.append(Instance(id=f"{split}/{experiment}/{i:04d}", game=self.versioned_id, split=split,
                                     experiment=experiment, seed=inst_seed, params=params))

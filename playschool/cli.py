@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -38,6 +39,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     infos = list_games()
     if args.json:
         print(json.dumps([i.__dict__ for i in infos], indent=2))
+        return 0
+    if not console.is_terminal:
+        # Piped to a file or another program: one plain line per game, full ids, nothing cut to a width.
+        for i in infos:
+            print("\t".join([i.versioned_id, ",".join(i.roles), ",".join(i.learner_roles), ",".join(i.experiments),
+                             i.source, i.summary]))
+        if args.verbose:
+            for i in infos:
+                print(f"\n== {i.versioned_id}\n{load_game(i.versioned_id).card}")
         return 0
     table = Table(title="Playpen games")
     for col in ("id", "roles", "learner can play", "experiments", "source", "summary"):
@@ -88,11 +98,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     games = args.games or game_names()
     for g in games:
         load_game(g)  # fail fast, before loading any model, on a typo
-    tasks = plan_episodes(games, args.split, roles=args.roles, n=args.n, seed=args.seed)
+    tasks = plan_episodes(games, args.split, roles=args.roles, n=args.n, seed=args.instance_seed)
     out = Path(args.out)
     config = {
         "games": {g: load_game(g).versioned_id for g in games}, "split": args.split, "roles": args.roles,
-        "instances_per_experiment": args.n, "instance_seed": args.seed, "dataset": "generator",
+        "instances_per_experiment": args.n, "instance_seed": args.instance_seed, "dataset": "generator",
         "learner": args.learner, "teacher": args.teacher, "decoding": _decoding(args).to_dict(),
     }
     manifest = build_manifest(config)
@@ -110,8 +120,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             err_console.print(f"played {summary.played} episodes in {summary.seconds:.1f}s "
                               f"({summary.episodes_per_second:.2f} episodes/s, {summary.model_calls} model calls)")
             if summary.game_errors:
-                err_console.print(f"[red]{summary.game_errors} episode(s) hit a game error (recorded as aborted; "
-                                  "see their 'reason')[/red]")
+                err_console.print(f"[red]{summary.game_errors} episode(s) hit a bug in a game (recorded with outcome "
+                                  "'error', fault 'game'; see their 'reason'): not counted against the learner"
+                                  "[/red]")
             if summary.failed:
                 err_console.print(f"[red]{len(summary.failed)} episode(s) failed and were not recorded; run again "
                                   "with --resume to retry them. First: "
@@ -126,12 +137,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------- score
+def _run_plan(run_dir: Path) -> dict[str, Any] | None:
+    """The planned instances of a run folder, by episode key, from its manifest (``None`` without one)."""
+    from .manifest import read_manifest
+    from .runner import plan_episodes
+
+    manifest = read_manifest(run_dir)
+    games = (manifest or {}).get("games")
+    if not manifest or not games or "split" not in manifest:
+        return None
+    names = list(games.values()) if isinstance(games, dict) else list(games)
+    try:
+        tasks = plan_episodes(names, manifest["split"], roles=manifest.get("roles"),
+                              n=manifest.get("instances_per_experiment"), seed=int(manifest.get("instance_seed", 0)))
+    except (UnknownGameError, ValueError) as exc:
+        raise CLIError(f"{run_dir}: cannot rebuild the run's plan from its manifest: {exc}") from exc
+    return {t.key: t.instance for t in tasks}
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from .scoring import SUMMARY_HEADER, check_scores, summarize
     from .store import iter_records
 
     records = list(iter_records(args.dir))
-    n, bad = check_scores(records)
+    n, bad = check_scores(records, _run_plan(Path(args.dir)))
     rows = summarize(records)
     if args.json:
         print(json.dumps({"checked": n, "mismatches": [m.__dict__ for m in bad],
@@ -144,10 +173,12 @@ def cmd_score(args: argparse.Namespace) -> int:
             table.add_row(*r.as_row())
         console.print(table)
         if bad:
-            err_console.print(f"[red]{len(bad)} of {n} records score differently now than when played; "
-                              f"first: {bad[0].key}[/red]")
+            err_console.print(f"[red]{len(bad)} of {n} records are invalid: they differ from what their moves "
+                              "produce when replayed against the game[/red]", highlight=False)
+            for b in bad[:10]:
+                err_console.print(f"  {b.key}: {'; '.join(b.problems)}", markup=False, highlight=False)
         else:
-            err_console.print(f"all {n} records re-scored offline: identical to the scores written during play")
+            err_console.print(f"all {n} records replayed: every turn, outcome and score is what their moves produce")
     return 1 if bad else 0
 
 
@@ -171,9 +202,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     _quiet_transformers()
     games = args.games or game_names()
-    tasks = plan_episodes(games, args.split, n=args.n, seed=args.seed)
+    tasks = plan_episodes(games, args.split, n=args.n, seed=args.instance_seed)
     rows: dict[tuple[str, str], dict[str, float]] = {}
-    for label, player in (("reference", ReferencePlayer()), ("random", RandomPlayer(args.seed))):
+    for label, player in (("reference", ReferencePlayer()), ("random", RandomPlayer())):
         summary = Runner({"learner": player}, progress=not args.quiet, progress_label=label).run(tasks)
         for s in summarize(summary.records):
             row = rows.setdefault((s.game, s.learner_role), {"episodes": s.episodes})
@@ -201,7 +232,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     role = args.role or game.learner_roles[0]
     if role not in game.learner_roles:
         raise CLIError(f"{game.versioned_id}: the learner can play {', '.join(game.learner_roles)}, not {role!r}")
-    instances = [i for i in game.generate(args.split, seed=args.seed)
+    instances = [i for i in game.generate(args.split, seed=args.instance_seed)
                  if (args.experiment is None or i.experiment == args.experiment) and game.supports(i, role)]
     if not instances:
         raise CLIError(f"no {args.split} instance of {game.versioned_id} fits --experiment/--role")
@@ -244,7 +275,8 @@ def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
                         "'self' (self-play) or a model spec")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default, reproducible)")
-    p.add_argument("--seed", type=int, default=0, help="instance seed (which instances are generated)")
+    p.add_argument("--instance-seed", "--seed", dest="instance_seed", type=int, default=0,
+                   help="instance seed: which instances are generated (default 0, the published splits)")
     p.add_argument("--sampling-seed", type=int, default=0,
                    help="sampling seed (with --temperature > 0): vary it over runs of the same instances to "
                         "sample several replies per turn, e.g. for preference pairs")
@@ -287,12 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--games", nargs="+", help="game ids (default: every registered game)")
     p.add_argument("--split", default="test", choices=SPLITS)
     p.add_argument("--n", type=int, help="instances per experiment (default: the game's split size)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--instance-seed", "--seed", dest="instance_seed", type=int, default=0,
+                   help="instance seed (default 0)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_calibrate)
 
-    p = sub.add_parser("score", help="re-score a run's records offline and summarise them")
+    p = sub.add_parser("score", help="replay a run's records against the games, report invalid ones, summarise")
     p.add_argument("dir")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_score)

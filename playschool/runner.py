@@ -23,7 +23,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from playschool.games import LEARNER, RANDOM, TEACHER, EpisodeRecord, Game, Instance, episode_key, load_game
+from playschool.games import (
+    LEARNER,
+    RANDOM,
+    TEACHER,
+    EpisodeRecord,
+    Game,
+    Instance,
+    episode_key,
+    load_game,
+    stable_seed,
+)
 
 from .backends.base import (
     BACKEND_ERROR,
@@ -33,6 +43,7 @@ from .backends.base import (
     Conversation,
     Decoding,
     Reply,
+    Request,
 )
 from .players import RandomPlayer, ReferencePlayer
 
@@ -294,7 +305,10 @@ class Runner:
         while (turn := episode.pending()) is not None:
             backend = self.players[roles[turn.role]]
             t0 = time.perf_counter()
-            reply = await self._reply(backend, turn.messages)
+            # The sampling seed of this request: a function of the decoding seed, the episode and the move
+            # number only, so a sampled reply never depends on what else was in flight.
+            request = Request(turn.messages, stable_seed(self.decoding.seed, task.key, episode.moves))
+            reply = await self._reply(backend, request)
             model_seconds += time.perf_counter() - t0
             if reply.error == CONTEXT_OVERFLOW:
                 episode.abort(f"context overflow: {reply.detail or 'the conversation no longer fits the model'}")

@@ -1,43 +1,48 @@
-"""Offline scoring of episode records with each game's one scorer, and per-game summaries.
+"""Offline checking of episode records by replay, and per-game summaries.
 
-``playschool score DIR`` uses this to recompute every score from the records alone and to confirm they equal
-the scores written during play (same scorer, same input, same numbers).
+``playschool score DIR`` replays every record (its learner's moves against the seeded game and teacher) and
+reports each record whose turns, outcome or scores differ from the replay: a record is a claim, checked against
+what its moves produce, never taken as given.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from playschool.games import EpisodeRecord, load_game
+from playschool.games import EpisodeRecord, Instance, RecordError, replay
 
 
 @dataclass(frozen=True)
-class Mismatch:
+class Invalid:
+    """A record that is not what its moves produce: its key and every difference its replay found."""
+
     key: str
-    stored: dict[str, float]
-    recomputed: dict[str, float]
+    problems: tuple[str, ...]
 
 
 def rescore(record: EpisodeRecord) -> dict[str, float]:
-    """The scores of ``record`` recomputed by its game's scorer (the exact game version is required)."""
-    return load_game(record.game).score(record)
+    """The scores of ``record`` recomputed by replaying its moves (the exact game version is required)."""
+    result = replay(record)
+    if result.record is None:
+        raise RecordError(f"{record.key}: cannot be replayed: {'; '.join(result.problems)}")
+    return result.record.scores
 
 
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    return a.keys() == b.keys() and all(math.isclose(a[k], b[k], rel_tol=0, abs_tol=1e-9) for k in a)
-
-
-def check_scores(records: Iterable[EpisodeRecord]) -> tuple[int, list[Mismatch]]:
-    """Rescore every record; returns how many were checked and those whose stored scores differ."""
+def check_scores(records: Iterable[EpisodeRecord],
+                 plan: Mapping[str, Instance] | None = None) -> tuple[int, list[Invalid]]:
+    """Replay every record; returns how many were checked and the invalid ones, each with its reasons. With a
+    ``plan`` (episode key -> instance), a record must also be of a planned episode, on the planned instance."""
     n, bad = 0, []
     for rec in records:
         n += 1
-        new = rescore(rec)
-        if not _same(new, rec.scores):
-            bad.append(Mismatch(rec.key, rec.scores, new))
+        if plan is not None and rec.key not in plan:
+            bad.append(Invalid(rec.key, ("the episode is not in the run's plan",)))
+            continue
+        result = replay(rec, instance=None if plan is None else plan[rec.key])
+        if not result.valid:
+            bad.append(Invalid(rec.key, result.problems))
     return n, bad
 
 
@@ -60,14 +65,14 @@ SUMMARY_HEADER = ["game", "learner role", "episodes", "% played", "% success", "
 
 
 def summarize(records: Iterable[EpisodeRecord]) -> list[GameSummary]:
-    """Per game and learner role: episodes, share played (not aborted), success rate, mean main score over all
+    """Per game and learner role: episodes, share played (not aborted, no game error), success rate, mean main score over all
     episodes (aborted count as 0) and over played ones (clembench's quality score)."""
     groups: dict[tuple[str, str], list[EpisodeRecord]] = defaultdict(list)
     for rec in records:
         groups[(rec.game, rec.learner_role)].append(rec)
     out = []
     for (game, role), recs in sorted(groups.items()):
-        played = [r for r in recs if r.outcome != "aborted"]
+        played = [r for r in recs if r.outcome not in ("aborted", "error")]
         out.append(GameSummary(
             game=game, learner_role=role, episodes=len(recs), played=len(played) / len(recs),
             success=sum(r.outcome == "success" for r in recs) / len(recs),

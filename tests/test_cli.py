@@ -62,7 +62,7 @@ def test_run_resume_score_transcript(tmp_path: Path) -> None:
     assert other.returncode == 2 and "another configuration" in other.stderr and "decoding" in other.stderr
 
     scored = cli("score", str(out))
-    assert "identical to the scores written during play" in scored.stderr
+    assert "every turn, outcome and score is what their moves produce" in scored.stderr
     summary = json.loads(cli("score", str(out), "--json").stdout)
     assert summary["checked"] == 16 and summary["mismatches"] == []
 
@@ -82,7 +82,8 @@ def test_score_detects_tampered_scores(tmp_path: Path) -> None:
     first["scores"]["main"] = 99.0
     path.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     proc = cli("score", str(out), check=False)
-    assert proc.returncode == 1 and "score differently" in proc.stderr
+    assert proc.returncode == 1 and "1 of 4 records are invalid" in proc.stderr
+    assert "scores differ from the replay's (main: 99.0 vs" in proc.stderr
 
 
 def test_clear_errors_for_bad_input(tmp_path: Path) -> None:
@@ -148,5 +149,7 @@ def test_calibrate_prints_reference_and_random_per_role() -> None:
     rows = json.loads(cli("calibrate", "--games", "higherlower", "--json", "--quiet").stdout)
     assert {r["learner_role"] for r in rows} == {"guesser", "keeper"}
     for row in rows:
-        assert row["reference_success"] == 1.0 and row["reference_main"] > 20
-        assert row["random_main"] < row["reference_main"]
+        # Bisection on 1..100 or 1..1000 takes about 7-10 guesses: main = 100 / guesses.
+        assert row["reference_success"] == 1.0 and row["reference_main"] > 9
+        # The random player makes well-formed random legal moves: it plays (no format aborts), and loses.
+        assert row["random_played"] > 0.5 and row["random_main"] < row["reference_main"]

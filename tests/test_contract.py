@@ -37,7 +37,9 @@ def _small(game: HigherLower, secret: int = 7):
 def test_check_game_passes_on_a_correct_game(game: HigherLower) -> None:
     results = check_game(game)
     assert [r.name for r in results] == ["generation_deterministic", "same_seed_same_transcript",
-                                         "terminates_and_scores_in_range", "hostile_replies_never_crash"]
+                                         "terminates_and_scores_in_range", "hostile_replies_never_crash",
+                                         "random_player_is_format_valid", "instances_distinct_and_held_out",
+                                         "records_replay_identically", "cheap_policies_lose"]
     assert all(r.passed for r in results)
 
 

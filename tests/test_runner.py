@@ -74,7 +74,8 @@ def test_async_backends_do_not_wait_on_unrelated_episodes() -> None:
 def test_context_overflow_aborts_with_a_reason_and_is_recorded(game: HigherLower) -> None:
     summary = Runner({"learner": Overflowing(limit=3)}).run(_tasks(game, 5))
     assert summary.played == 5
-    assert all(r.outcome == "aborted" and r.reason.startswith("context overflow") for r in summary.records)
+    assert all(r.outcome == "aborted" and r.fault == "guesser" and "context overflow" in r.reason
+               for r in summary.records)
 
 
 def test_backend_crash_fails_episodes_without_recording_them(game: HigherLower) -> None:

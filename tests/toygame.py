@@ -9,7 +9,7 @@ import random
 import re
 from typing import Any
 
-from playschool.games import Episode, EpisodeRecord, FormatError, Game, RuleError
+from playschool.games import SPLITS, Episode, EpisodeRecord, FormatError, Game, RuleError
 
 _GUESS = re.compile(r"^\s*GUESS:\s*(\d{1,6})\s*$", re.IGNORECASE)
 _ANSWER = re.compile(r"^\s*(HIGHER|LOWER|CORRECT)\s*$", re.IGNORECASE)
@@ -59,6 +59,11 @@ class HigherLowerEpisode(Episode):
         secret, last = int(self.params["secret"]), self.last or 0
         return "CORRECT" if last == secret else ("HIGHER" if secret > last else "LOWER")
 
+    def random_move(self, role: str, rng: random.Random) -> str:
+        if role == "guesser":
+            return f"GUESS: {rng.randint(1, int(self.params['top']))}"
+        return rng.choice(["HIGHER", "LOWER", "CORRECT"])
+
 
 class HigherLower(Game):
     """Higher-lower: guess a secret number with HIGHER/LOWER answers (test game)."""
@@ -70,10 +75,14 @@ class HigherLower(Game):
     experiments = ("small", "large")
     max_moves = 30
     split_sizes = {"train": 10, "validation": 4, "test": 4}
+    move_keywords = {"guesser": ("GUESS",), "keeper": ("HIGHER", "LOWER", "CORRECT")}
+    bare_keywords = ("HIGHER", "LOWER", "CORRECT")
 
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
-        top = 10 if experiment == "small" else 1000
-        return {"top": top, "secret": rng.randint(1, top)}
+        # Each split owns one residue of the secret mod 3: no test secret is ever a train secret.
+        top = 100 if experiment == "small" else 1000
+        residue = SPLITS.index(split)
+        return {"top": top, "secret": 3 * rng.randint(0, (top - 3) // 3) + residue + 1}
 
     def episode_class(self) -> type[Episode]:
         return HigherLowerEpisode

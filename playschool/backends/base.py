@@ -19,6 +19,28 @@ from typing import Any, Protocol, runtime_checkable
 ChatMessage = dict[str, str]
 Conversation = Sequence[ChatMessage]
 
+
+class Request(tuple[ChatMessage, ...]):
+    """A conversation that carries the sampling seed of its episode and turn.
+
+    The runner sends these: a sampled reply then depends on (decoding seed, episode, turn) only, never on how
+    requests were grouped into calls or chunks. Backends read it with :func:`request_seed`; any plain sequence
+    of messages is still a valid conversation.
+    """
+
+    seed: int | None = None
+
+    def __new__(cls, messages: Conversation, seed: int | None = None) -> Request:
+        self = super().__new__(cls, messages)
+        self.seed = seed
+        return self
+
+
+def request_seed(conversation: Conversation, fallback: int) -> int:
+    """The sampling seed of a request: its own (see :class:`Request`), else ``fallback``."""
+    seed = getattr(conversation, "seed", None)
+    return fallback if seed is None else int(seed)
+
 #: Reply.error values the runner understands. Anything else is reported verbatim.
 CONTEXT_OVERFLOW = "context_overflow"
 BACKEND_ERROR = "backend_error"

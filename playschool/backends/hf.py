@@ -13,9 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GenerationConfig,
+    LogitsProcessor,
+    LogitsProcessorList,
+)
 
-from playschool.backends.base import BACKEND_ERROR, CONTEXT_OVERFLOW, Conversation, Decoding, Reply
+from playschool.backends.base import (
+    BACKEND_ERROR,
+    CONTEXT_OVERFLOW,
+    Conversation,
+    Decoding,
+    Reply,
+    request_seed,
+)
 from playschool.games.seeding import stable_seed
 
 
@@ -104,11 +117,14 @@ class HFBackend:
                 )
                 continue
             pending.append((i, ids))
-            # A sample depends on the conversation and the seed, never on batching or scheduling; identical
-            # conversations in one call (a GRPO group) still get distinct samples.
+            # A sample depends on the request's seed (the runner's: decoding seed, episode and turn) and the
+            # conversation, never on batching, sorting or chunking. Without a request seed, identical
+            # conversations in one call (a GRPO group) still get distinct samples through their copy index.
             copy = seen.get(tuple(ids), 0)
             seen[tuple(ids)] = copy + 1
-            self._row_seeds[i] = stable_seed(decoding.seed, copy, *ids)
+            own = getattr(conversation, "seed", None)
+            self._row_seeds[i] = (stable_seed(request_seed(conversation, decoding.seed), *ids) if own is not None
+                                  else stable_seed(decoding.seed, copy, *ids))
 
         # Similar lengths side by side means little padding in each chunk.
         pending.sort(key=lambda item: len(item[1]))
@@ -130,18 +146,21 @@ class HFBackend:
             half = len(chunk) // 2
             return self._generate_chunk(chunk[:half], decoding) + self._generate_chunk(chunk[half:], decoding)
 
+    def _generation_config(self, decoding: Decoding) -> GenerationConfig:
+        """An explicit configuration: what ``decoding`` says and nothing inherited from the checkpoint's
+        ``generation_config.json`` (a repetition penalty, top-k or a default temperature there would silently
+        change "greedy"). Sampling, when asked for, happens in :class:`_SeededSampler`."""
+        return GenerationConfig(max_new_tokens=decoding.max_new_tokens, do_sample=False, num_beams=1,
+                                eos_token_id=self.eos_ids, pad_token_id=self.pad_id,
+                                bos_token_id=self.model.generation_config.bos_token_id)
+
     @torch.inference_mode()
     def _generate_batch(self, chunk: list[tuple[int, list[int]]], decoding: Decoding) -> list[Reply]:
         width = max(len(ids) for _, ids in chunk)
         # Left padding: every prompt ends at the same column, so new tokens line up for all rows.
         input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + ids for _, ids in chunk])
         attention_mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for _, ids in chunk])
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": decoding.max_new_tokens,
-            "do_sample": False,
-            "eos_token_id": self.eos_ids,
-            "pad_token_id": self.pad_id,
-        }
+        kwargs: dict[str, Any] = {"generation_config": self._generation_config(decoding)}
         if not decoding.greedy:
             # generate() cannot take a torch.Generator, so sampling happens in a logits processor with one
             # generator per conversation: reproducible without touching the global RNG, and a reply does not

@@ -17,7 +17,14 @@ from typing import Any
 
 import httpx
 
-from playschool.backends.base import BACKEND_ERROR, CONTEXT_OVERFLOW, Conversation, Decoding, Reply
+from playschool.backends.base import (
+    BACKEND_ERROR,
+    CONTEXT_OVERFLOW,
+    Conversation,
+    Decoding,
+    Reply,
+    request_seed,
+)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -130,7 +137,7 @@ class OpenAIBackend:
             "max_tokens": decoding.max_new_tokens,
             "temperature": decoding.temperature,
             "top_p": decoding.top_p,
-            "seed": decoding.seed,
+            "seed": request_seed(conversation, decoding.seed),
         }
         client, semaphore = self._session()
         last = ""
