@@ -151,5 +151,7 @@ def test_calibrate_prints_reference_and_random_per_role() -> None:
     for row in rows:
         # Bisection on 1..100 or 1..1000 takes about 7-10 guesses: main = 100 / guesses.
         assert row["reference_success"] == 1.0 and row["reference_main"] > 9
-        # The random player makes well-formed random legal moves: it plays (no format aborts), and loses.
-        assert row["random_played"] > 0.5 and row["random_main"] < row["reference_main"]
+        assert row["random_main"] < row["reference_main"]
+    # The random guesser makes well-formed guesses in range: it plays to the move limit (no format aborts).
+    guesser = next(r for r in rows if r["learner_role"] == "guesser")
+    assert guesser["random_played"] == 1.0

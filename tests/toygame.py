@@ -61,7 +61,7 @@ class HigherLowerEpisode(Episode):
 
     def random_move(self, role: str, rng: random.Random) -> str:
         if role == "guesser":
-            return f"GUESS: {rng.randint(1, int(self.params['top']))}"
+            return f"GUESS: {rng.randint(1, self.hi)}"  # legal: within the range the rules allow now
         return rng.choice(["HIGHER", "LOWER", "CORRECT"])
 
 
