@@ -117,10 +117,14 @@ def _reference(spec: str, args: argparse.Namespace, shard: tuple[int, int] | Non
         model_path = s.target
     kwargs: dict[str, Any] = {"data": args.data, "limit": args.limit, "batch_size": args.batch_size,
                               "device": _device(args.device)}
-    if "shard" in inspect.signature(run_reference_plane).parameters:
-        return list(run_reference_plane(model_path, shard=shard, **kwargs)), "run"
-    # The plane scores every item; keeping the shard's share afterwards is correct, if not the cheapest.
-    return shard_items(run_reference_plane(model_path, **kwargs), shard), "run"
+    try:
+        if "shard" in inspect.signature(run_reference_plane).parameters:
+            return list(run_reference_plane(model_path, shard=shard, **kwargs)), "run"
+        # The plane scores every item; keeping the shard's share afterwards is correct, if not the cheapest.
+        return shard_items(run_reference_plane(model_path, **kwargs), shard), "run"
+    except (OSError, KeyError) as exc:  # what transformers raises for a model it cannot load
+        reason = " ".join(str(exc).split())[:300]
+        raise CLIError(f"{spec}: the reference plane cannot load the model: {type(exc).__name__}: {reason}") from exc
 
 
 def _interactional(spec: str, args: argparse.Namespace, out: Path, shard: tuple[int, int] | None) -> list[Any]:
@@ -163,7 +167,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from playschool.cli import CLIError, err_console
     from playschool.manifest import build_manifest
-    from playschool.spec import parse_spec
+    from playschool.spec import check_hf_target, parse_spec
 
     from .results import build_results, parse_shard, read_results, shard_items
 
@@ -175,8 +179,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         # slowly on a CPU): one test instance per experiment keeps it to a minute or two.
         args.n = 1
         err_console.print("the embedded default learner plays 1 test instance per experiment (pass --n for more)")
-    if args.base:
-        parse_spec(args.base)
+    for spec in (args.learner, args.base):
+        if spec:
+            check_hf_target(parse_spec(spec))  # one clear line for a missing model folder, before any work
     for g in args.games or ():
         load_game(g)
     out = Path(args.out)

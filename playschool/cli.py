@@ -24,7 +24,7 @@ from rich.table import Table
 from playschool.games import SPLITS, RecordError, UnknownGameError, game_names, list_games, load_game
 
 from .backends.base import Decoding
-from .spec import SpecError
+from .spec import SpecError, check_hf_target, parse_spec
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # no hard wraps: paths and keys stay copyable
@@ -98,6 +98,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     games = args.games or game_names()
     for g in games:
         load_game(g)  # fail fast, before loading any model, on a typo
+    for spec in (args.learner, args.teacher):
+        if spec not in ("teacher", "self"):
+            check_hf_target(parse_spec(spec))  # a missing model folder fails before the run folder is made
     tasks = plan_episodes(games, args.split, roles=args.roles, n=args.n, seed=args.instance_seed)
     out = Path(args.out)
     config = {

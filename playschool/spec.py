@@ -8,13 +8,14 @@
 ``human``                      you, at the terminal
 ``tiny``                       the embedded default: a tiny seeded transformers model built on first use
 ``teacher``                    each game's programmatic reference player (the ceiling)
-``random``                     random words and broken formats (the floor)
+``random``                     each game's random legal moves in the right format (the chance floor)
 =============================  =====================================================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .backends.base import AsyncBackend, Backend
 
@@ -65,6 +66,28 @@ def parse_spec(spec: str) -> ModelSpec:
     return ModelSpec(kind, rest)
 
 
+def _looks_like_path(target: str) -> bool:
+    return target.startswith(("/", "./", "../", "~")) or Path(target).exists() or target.count("/") != 1
+
+
+def check_hf_target(spec: ModelSpec) -> None:
+    """Fail early, in one line, on a local model folder that cannot hold a model (before any library loads)."""
+    if spec.kind != "hf" or not _looks_like_path(spec.target):
+        return
+    folder = Path(spec.target).expanduser()
+    if not folder.exists():
+        raise SpecError(f"{spec}: no such model folder {folder}")
+    if not folder.is_dir():
+        raise SpecError(f"{spec}: {folder} is a file, not a model folder")
+    if not (folder / "config.json").is_file():
+        raise SpecError(f"{spec}: {folder} is not a transformers model folder (it has no config.json)")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
 def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "auto",
                 concurrency: int = 16, timeout: float = 120.0) -> Backend | AsyncBackend:
     """Build the backend a spec names. Heavy libraries are imported only for the kinds that need them."""
@@ -78,7 +101,14 @@ def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "a
             from .tiny import default_model_path
 
             return HFBackend(default_model_path(), device=device, max_batch_size=batch_size)
-        return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size)
+        check_hf_target(s)
+        try:
+            return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            # transformers raises many kinds (no network, a corrupt folder, an unknown architecture): one line
+            # that names the spec and the reason is what a user needs, not a traceback.
+            where = "the Hub (no network, or no such model/revision?)" if not _looks_like_path(s.target) else "its folder"
+            raise SpecError(f"{s}: cannot load the model from {where}: {_one_line(exc)}") from exc
     if s.kind == "openai":
         from .backends.openai import OpenAIBackend
 

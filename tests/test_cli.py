@@ -155,3 +155,34 @@ def test_calibrate_prints_reference_and_random_per_role() -> None:
     # The random guesser makes well-formed guesses in range: it plays to the move limit (no format aborts).
     guesser = next(r for r in rows if r["learner_role"] == "guesser")
     assert guesser["random_played"] == 1.0
+
+
+def test_list_piped_prints_plain_full_ids() -> None:
+    out = cli("list").stdout  # captured: not a terminal
+    ids = [line.split("\t")[0] for line in out.splitlines() if line.strip()]
+    assert "higherlower-v1" in ids and all("…" not in i and "-v" in i for i in ids)
+    assert all(line.count("\t") == 5 for line in out.splitlines() if line.strip())
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda d: d / "nowhere", "no such model folder"),
+    (lambda d: (d / "file.bin").write_text("x") and d / "file.bin", "is a file, not a model folder"),
+    (lambda d: d, "not a transformers model folder (it has no config.json)"),
+    (lambda d: (d / "config.json").write_text("{bad") and d, "cannot load the model from its folder"),
+])
+def test_a_model_that_cannot_load_is_one_clear_line(tmp_path: Path, make, expected: str) -> None:
+    folder = make(tmp_path)
+    out = tmp_path / "run"
+    proc = cli("run", "--games", "higherlower", "--learner", f"hf:{folder}", "--out", str(out), "--quiet",
+               check=False)
+    assert proc.returncode == 2 and expected in proc.stderr and f"hf:{folder}" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) <= 2
+
+
+def test_a_hub_model_without_network_is_one_clear_line(tmp_path: Path) -> None:
+    env = {**ENV, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "playschool.cli", "run", "--games", "higherlower", "--learner",
+                           "hf:some-org/no-such-model", "--out", str(tmp_path / "r"), "--quiet"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "hf:some-org/no-such-model: cannot load the model from the Hub" in proc.stderr
+    assert "Traceback" not in proc.stderr
