@@ -91,10 +91,11 @@ def test_all_config_mixes_items_and_records(interactional_run: tuple[dict[str, A
 
     inter, records = interactional_run
     module = _load("all")
-    # results.json items of either plane are accepted as they are ...
-    assert module.compute(predictions=_items(inter), seed=SEED, n_boot=N_BOOT)["scorecard"] == inter["scorecard"]
-    # ... and mixed with records: each dimension equals its own run's (per-task bootstrap streams), and the
-    # whole card is the benchmark's card of both runs' items.
+    # Interactional items are never taken as given: their scores come from replaying records ...
+    with pytest.raises(ValueError, match="recomputed by replaying episode records"):
+        module.compute(predictions=_items(inter), seed=SEED, n_boot=N_BOOT)
+    # ... mixed with reference items: each dimension equals its own run's (per-stratum bootstrap streams), and
+    # the whole card is the benchmark's card of both runs' items.
     mixed = module.compute(predictions=_items(reference_run) + records, seed=SEED, n_boot=N_BOOT)
     for dim, run in (("understanding_reasoning", reference_run), ("collaborative_language_use", inter)):
         assert mixed["scorecard"]["dimensions"][dim] == run["scorecard"]["dimensions"][dim]
@@ -112,7 +113,7 @@ def test_all_config_mixes_items_and_records(interactional_run: tuple[dict[str, A
     ("reference", json.dumps({"task": "ref/nope", "item_id": "x", "score": 1}), r"prediction 1: .*ref/nope"),
     ("reference", json.dumps({"task": "ref/knowledge", "item_id": "x"}), r"prediction 1 is a malformed item"),
     ("reference", json.dumps({"task": "ref/knowledge", "item_id": "a", "score": 0}), r"appears twice"),
-    ("reference", json.dumps({"task": "collab/efficiency", "item_id": "x", "score": 1}), r"'all' configuration"),
+    ("reference", json.dumps({"task": "collab/efficiency", "item_id": "x", "score": 1}), r"replaying episode"),
 ])
 def test_bad_predictions_are_clear_errors(config: str, bad: str, message: str,
                                           interactional_run: tuple[dict[str, Any], list[str]]) -> None:
@@ -120,6 +121,18 @@ def test_bad_predictions_are_clear_errors(config: str, bad: str, message: str,
              else json.dumps({"task": "ref/knowledge", "item_id": "a", "score": 1}))
     with pytest.raises(ValueError, match=message):
         _load(config).compute(predictions=[first, bad])
+
+
+def test_a_tampered_record_scores_zero_with_its_reason(interactional_run: tuple[dict[str, Any], list[str]]) -> None:
+    _, records = interactional_run
+    honest = _load("interactional").compute(predictions=records, seed=SEED, n_boot=N_BOOT)["scorecard"]
+    data = json.loads(records[0])
+    task = f"game/{data['game'].rsplit('-v', 1)[0]}/{data['learner_role']}"
+    data["scores"]["main"] = 77.7  # any score but the one its moves earn
+    card = _load("interactional").compute(predictions=[json.dumps(data), *records[1:]], seed=SEED,
+                                          n_boot=N_BOOT)["scorecard"]
+    t, h = card["tasks"][task], honest["tasks"][task]
+    assert t["invalid"] == h["invalid"] + 1 and t["raw"] < h["raw"]
 
 
 def test_unknown_config_is_refused() -> None:

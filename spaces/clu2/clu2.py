@@ -49,8 +49,11 @@ Args:
     predictions: list of JSON strings, one per item or episode, depending on the configuration:
         "reference": per-item results of reference tasks, as in the `items` of results.json
             (`{"task": "ref/knowledge", "item_id": "...", "score": 1.0, "valid": true}`);
-        "interactional": episode records, one JSON object per episode (a line of records.jsonl);
+        "interactional": episode records, one JSON object per episode (a line of records.jsonl). Every record
+            is replayed against its game: scores are recomputed from the moves, never read from the record,
+            and a record that differs from its replay scores 0 (see coverage and the items' details);
         "all" / "default": either kind, mixed (a JSON object with a "task" key is an item, any other a record).
+        Interactional scores come only from records: an item of an interactional task is refused.
     seed: bootstrap seed (default 0; `playschool eval` uses its --seed).
     n_boot: bootstrap replicates (default 1000; `playschool eval` uses its --n-boot).
 Returns:
@@ -111,6 +114,10 @@ def _parse(predictions: list[str], planes: tuple[str, ...]) -> list[Any]:
                 raise Clu2InputError(f"prediction {n}: {exc}") from exc
             except (KeyError, TypeError, ValueError) as exc:
                 raise Clu2InputError(f"prediction {n} is a malformed item result ({exc!r})") from exc
+            if plane == "interactional":
+                raise Clu2InputError(f"prediction {n} is an item of interactional task {item.task}: interactional "
+                                     "scores are recomputed by replaying episode records; pass the records "
+                                     "(lines of records.jsonl) instead")
             if plane not in planes:
                 raise Clu2InputError(f"prediction {n} is an item of {plane} task {item.task}, which configuration "
                                      f"{'/'.join(planes)} does not take; use the 'all' configuration")
