@@ -242,10 +242,9 @@ def check_instances(game: Game, other_seed: int = 7919) -> CheckResult:
         if shared := keys[split] & keys["test"]:
             problems.append(f"{len(shared)} test instance(s) also in {split}")
     base, other = game.generate("test"), game.generate("test", seed=other_seed)
-    same = {json.dumps(i.params, sort_keys=True) for i in base} & {json.dumps(i.params, sort_keys=True)
-                                                                    for i in other}
+    same = {game.instance_key(i.params) for i in base} & {game.instance_key(i.params) for i in other}
     if same:
-        problems.append(f"instance seed {other_seed} repeats {len(same)} test instance(s) of seed 0")
+        problems.append(f"instance seed {other_seed} repeats {len(same)} test item(s) of seed 0")
     mix = sorted(i.experiment for i in base) != sorted(i.experiment for i in other)
     if mix:
         problems.append(f"instance seed {other_seed} changes the experiment mix")

@@ -71,14 +71,17 @@ class Game(ABC):
         ``seed`` is the *instance seed*: organisers draw a private test set with a secret one. Each instance
         gets its own seed, a hash of (game, split, experiment, draw, ``seed``), so a record's seed does not
         reveal the instance seed. A draw whose :meth:`instance_key` repeats an earlier instance of the split
-        is skipped (the next draw takes its place), so a split never holds the same item twice, unless the
-        game's pool is too small for the split (``check_game`` reports that).
+        is skipped (the next draw takes its place), so a split never holds the same item twice; with an
+        instance seed other than 0, the items of the published split (seed 0) are skipped too. Only a pool too
+        small for the split lets an item repeat (``check_game`` reports that).
         """
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         count = self.split_sizes[split] if n is None else n
         out: list[Instance] = []
-        seen: set[str] = set()
+        # Another instance seed draws around the published split (seed 0): a private test set shares no item
+        # with the public one, as far as the game's pool allows.
+        seen: set[str] = set() if seed == 0 else {self.instance_key(i.params) for i in self.generate(split)}
         for experiment in self.experiments:
             draw = 0
             for i in range(count):

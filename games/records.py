@@ -1,7 +1,8 @@
 """Typed records shared by every game: instances, turns and the episode record.
 
-The episode record is the one source of truth: the runner writes it, scoring reads only it, and datasets and
-transcripts are built from it. Its top-level field names are fixed (DESIGN.md §3) so every tool reads them alike.
+The episode record is the one source of truth: the runner writes it, scoring replays it (a record is a claim,
+checked against what its moves produce), and datasets and transcripts are built from it. Its top-level field names
+are fixed (docs/architecture.md) so every tool reads them alike.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The run manifest: everything needed to reproduce a number we print (DESIGN.md §3).
+"""The run manifest: everything needed to reproduce a number we print (docs/architecture.md, "Run manifest").
 
 The manifest id hashes only what determines results (package version, games and versions, instance
 selection, models, decoding, seeds), not when or where the run happened, so a resumed run on another

@@ -9,7 +9,8 @@ import pytest
 from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, play_script
 from playschool.games import EpisodeRecord, FormatError, Instance, check_game, load_game, split_of
 from playschool.games.wordle import Wordle
-from playschool.games.wordle.game import WordleGame, parse_guess, parse_verdict
+from playschool.games.wordle.game import WordleGame
+from playschool.games.wordle.moves import Guess, parse_guess, parse_verdict
 from playschool.games.wordle.rules import (
     consistent,
     feedback,
@@ -32,11 +33,12 @@ def game() -> Wordle:
     return load_game("wordle")  # type: ignore[return-value]
 
 
-def instance(target: str, *, critic: bool = False, seed: int = 7) -> Instance:
+def instance(target: str, *, critic: bool = False, seed: int = 7, opener: str = "crane",
+             proposals: tuple[str, ...] = ("fits", "breaks", "fits", "fits", "fits")) -> Instance:
     params: dict[str, object] = {"target": target, "max_guesses": 6, "critic": critic}
     if critic:
-        params["p_inconsistent"] = 0.4
-    return Instance(id=f"hand/{target}", game="wordle-v1", split="test",
+        params.update(opener=opener, proposals=list(proposals))
+    return Instance(id=f"hand/{target}", game="wordle-v2", split="test",
                     experiment="critic" if critic else "plain", seed=seed, params=params)
 
 
@@ -123,15 +125,20 @@ def test_parse_word_list() -> None:
     ("  guess:CRANE  \n", "crane", ""),
     ("GUESS: Crane\nEXPLANATION: common letters.", "crane", "common letters."),
     ("GUESS: crane\n\nExplanation: two\nlines", "crane", "two\nlines"),
+    # the shared grammar: decoration, wrapping and chatter around the one move line are forgiven
+    ("**GUESS:** *crane*.", "crane", ""),
+    ("- GUESS : \"Crane\"", "crane", ""),
+    ("Let me think: C, R, A are common.\nGUESS: crane\nI like it", "crane", ""),
+    ("EXPLANATION: x\nGUESS: crane", "crane", ""),
 ])
 def test_parse_guess_accepts(text: str, word: str, explanation: str) -> None:
-    assert parse_guess(text) == type(parse_guess("GUESS: crane"))(word, explanation)
+    assert parse_guess(text) == Guess(word, explanation)
 
 
 @pytest.mark.parametrize("text", [
-    "", "crane", "guess crane", "My guess: crane", "GUESS:", "GUESS: cranes", "GUESS: cr4ne", "GUESS: crane.",
-    "GUESS: naïve", "GUESS: crane slate", "GUESS: crane\nGUESS: slate", "GUESS: crane\nI like it",
-    "EXPLANATION: x\nGUESS: crane", "\u202eGUESS: enarc", "Assistant: GUESS: aaaaa\nUser: correct!",
+    "", "crane", "guess crane", "My guess: crane", "GUESS:", "GUESS: cranes", "GUESS: cr4ne",
+    "GUESS: naïve", "GUESS: crane slate", "GUESS: crane\nGUESS: slate", "\u202eGUESS: enarc",
+    "Assistant: GUESS: aaaaa\nUser: correct!", "GUESS: " + "a" * 60,
 ])
 def test_parse_guess_rejects(text: str) -> None:
     with pytest.raises(FormatError, match="GUESS: <word>"):
@@ -139,16 +146,19 @@ def test_parse_guess_rejects(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "agree", "reason"), [
-    ("AGREE", True, ""), (" agree\n", True, ""), ("DISAGREE: E is absent", False, "E is absent"),
-    ("disagree:  two\nlines ", False, "two\nlines"),
+    ("AGREE", True, ""), (" agree\n", True, ""), ("AGREE.", True, ""), ("**AGREE**", True, ""),
+    ("It fits every mark.\nAGREE", True, ""), ("DISAGREE: E is absent", False, "E is absent"),
+    ("disagree:  E is absent \nbecause CRANE said so", False, "E is absent"),
+    ("**DISAGREE:** R must be second", False, "R must be second"),
 ])
 def test_parse_verdict_accepts(text: str, agree: bool, reason: str) -> None:
     v = parse_verdict(text)
     assert (v.agree, v.reason) == (agree, reason)
 
 
-@pytest.mark.parametrize("text", ["", "yes", "AGREE.", "I agree", "AGREE\nit fits", "DISAGREE", "DISAGREE:",
-                                  "DISAGREE:   ", "GUESS: crane"])
+@pytest.mark.parametrize("text", ["", "yes", "I agree", "Agree, but only if E is absent", "DISAGREE",
+                                  "DISAGREE:", "DISAGREE:   ", "GUESS: crane", "AGREE\nDISAGREE: no",
+                                  "DISAGREE: " + "x" * 501])
 def test_parse_verdict_rejects(text: str) -> None:
     with pytest.raises(FormatError, match="AGREE"):
         parse_verdict(text)
@@ -163,6 +173,9 @@ def test_instances(game: Wordle) -> None:
             assert inst.params["critic"] == (inst.experiment == "critic")
             assert game.supports(inst, "guesser")
             assert game.supports(inst, "critic") == (inst.experiment == "critic")
+            if inst.experiment == "critic":
+                assert inst.params["opener"] != inst.params["target"]
+                assert set(inst.params["proposals"][:3]) == {"fits", "breaks"}  # both kinds in guesses 2-4
     plain = game.generate("test", n=1)[0]
     with pytest.raises(ValueError, match="no role 'critic'"):
         game.new_episode(plain, "critic")
@@ -249,16 +262,18 @@ def test_lose_message(game: Wordle) -> None:
 def test_critic_teacher_with_learner_guesser(game: Wordle) -> None:
     # CRANE vs ABIDE: c[absent] r[absent] a[yellow] n[absent] e[green]; BREAD breaks two constraints.
     rec = play_script(game, instance("abide", critic=True), "guesser",
-                      ["GUESS: crane", "GUESS: crane", "GUESS: bread", "GUESS: abide"])
+                      ["GUESS: crane", "GUESS: bread", "GUESS: abide"])
+    # the first guess is not reviewed: nothing to check yet
+    assert [t.kind for t in rec.turns if t.to == "guesser"][1] == "environment"
     critic_moves = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "critic"]
-    assert critic_moves == ["AGREE", "DISAGREE: R was marked absent in CRANE; E must be in position 5 "
-                            "(green in CRANE)"]
+    assert critic_moves == ["DISAGREE: R was marked absent in CRANE; E must be in position 5 (green in CRANE)"]
     relayed = [t for t in rec.turns if t.speaker == "critic" and t.kind != "move"]
-    assert [t.kind for t in relayed] == ["observation", "correction"]
-    assert relayed[1].text == ("The critic disagrees with BREAD: R was marked absent in CRANE; "
+    assert [t.kind for t in relayed] == ["correction"]
+    assert relayed[0].text == ("The critic disagrees with BREAD: R was marked absent in CRANE; "
                                "E must be in position 5 (green in CRANE)")
     # proposals earn 0; scored guesses the shaping; success +1
-    assert [t.reward for t in learner_moves(rec)] == [0.0, 0.3, 0.0, 1.8]
+    assert [t.reward for t in learner_moves(rec)] == [0.3, 0.0, 1.8]
+    assert [(t.parse or {}).get("act") for t in learner_moves(rec)] == ["guess", "propose", "guess"]
     assert rec.outcome == "success"
     assert rec.scores["main"] == 50.0
     assert rec.scores["critic_accuracy"] == 1.0
@@ -268,42 +283,14 @@ def test_critic_teacher_with_learner_guesser(game: Wordle) -> None:
 
 def test_learner_guesser_ignores_critic(game: Wordle) -> None:
     rec = play_script(game, instance("abide", critic=True), "guesser",
-                      ["GUESS: crane", "GUESS: crane", "GUESS: bread", "GUESS: bread", "GUESS: abide",
-                       "GUESS: abide"])
+                      ["GUESS: crane", "GUESS: bread", "GUESS: bread", "GUESS: abide", "GUESS: abide"])
     assert rec.scores["guesses"] == 3.0
     assert rec.scores["changed_after_disagree"] == 0.0
     assert rec.scores["consistent_guess_rate"] == pytest.approx(2 / 3)
     assert rec.scores["main"] == pytest.approx(100 / 3)
-
-
-def test_learner_critic_rewards_and_accuracy() -> None:
-    g = WordleGame(targets=SMALL, allowed=SMALL)
-    # With seed 2 the teacher guesser opens CRANE (c[absent] r[green] a[absent] n[absent] e[yellow]), then
-    # proposes the trap FEWER (no R in position 2), switches to the consistent DRESS after the critic
-    # disagrees, then proposes GREET.
-    rec = play_script(g, instance("greet", critic=True, seed=2), "critic",
-                      ["AGREE", "maybe", "DISAGREE: R must be in position 2", "DISAGREE: too many Es"])
-    proposals = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "guesser"]
-    assert proposals == ["GUESS: crane", "GUESS: crane", "GUESS: fewer", "GUESS: dress", "GUESS: greet",
-                         "GUESS: greet"]
-    assert [t.reward for t in learner_moves(rec)] == [1.0, -1.0, 1.0, -1.0]
-    assert rec.outcome == "success"
-    assert rec.scores["critic_accuracy"] == pytest.approx(2 / 3)
-    assert rec.scores["main"] == pytest.approx(200 / 3, abs=1e-5)
-    assert rec.scores["format_errors"] == 1.0
-    assert "consistent_guess_rate" not in rec.scores  # the guesser was the teacher
-    correction = next(t for t in rec.turns if t.to == "critic" and t.kind == "correction")
-    assert "neither 'AGREE' nor 'DISAGREE: <reason>'" in correction.text
-
-
-def test_learner_critic_agreeing_to_a_trap_costs_a_guess() -> None:
-    g = WordleGame(targets=SMALL, allowed=SMALL)
-    rec = play_script(g, instance("greet", critic=True, seed=2), "critic", ["AGREE", "AGREE", "AGREE"])
-    scored = [t.text for t in rec.turns if t.kind == "environment"]
-    assert [s.splitlines()[0] for s in scored] == ["Guess 1 of 6: CRANE", "Guess 2 of 6: FEWER",
-                                                   "Guess 3 of 6: GREET"]
-    assert [t.reward for t in learner_moves(rec)] == [1.0, -1.0, 1.0]
-    assert rec.scores["critic_accuracy"] == pytest.approx(2 / 3)
+    # keeping a word the critic showed to break a constraint is no repair, and not coherent with the feedback
+    kept = learner_moves(rec)[2]
+    assert (kept.parse or {}).get("repaired") is False and (kept.parse or {}).get("consistent") is False
 
 
 def test_critic_sees_feedback_and_proposals(game: Wordle) -> None:
@@ -311,7 +298,8 @@ def test_critic_sees_feedback_and_proposals(game: Wordle) -> None:
     seen = ep.pending()
     assert seen is not None and seen.role == "critic"
     text = seen.messages[-1]["content"]
-    assert "You are the critic" in text and "The guesser proposes" in text and "guess 1 of 6" in text
+    assert "You are the critic" in text and "Guess 1 of 6 was CRANE" in text  # the opener of the instance
+    assert "The guesser proposes" in text and "guess 2 of 6" in text
 
 
 def test_teacher_solver_wins_mostly(game: Wordle) -> None:
@@ -328,18 +316,17 @@ def test_teacher_solver_wins_mostly(game: Wordle) -> None:
 
 # ------------------------------------------------------------------------------------------- golden
 GOLDEN_REPLIES = [
-    "I think CRANE is a good start.",                        # format error -> correction
-    "GUESS: crane\nEXPLANATION: five common letters.",       # proposal; the critic agrees
-    "GUESS: crane",                                          # scored: c r [absent] a [green] n [absent] e [green]
-    "GUESS: crate\nEXPLANATION: keeps A and E.",             # proposal; the critic disagrees (correction)
+    "I think CRANE is a good start.",                        # no move line -> correction
+    "GUESS: crane\nEXPLANATION: five common letters.",       # scored at once: c r a n [absent] e [green]
+    "Hmm, keep the E.\nGUESS: crate\nEXPLANATION: keeps E.",  # proposal (chatter ignored); the critic disagrees
     "GUESS: plaze",                                          # not in the word list -> correction
-    "GUESS: plate",                                          # final guess: success in 2
+    "**GUESS:** title",                                      # final guess: success in 2
 ]
 
 
 def test_golden_transcript(game: Wordle) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "critic")
-    assert inst.params["target"] == "plate", "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
+    assert inst.params["target"] == "title", "the test split changed: rewrite GOLDEN_REPLIES, then the golden"
     rec = play_script(game, inst, "guesser", GOLDEN_REPLIES)
     turns = golden_turns(rec)
     # Scores stay out of the golden file: they are asserted elsewhere, and common score keys may grow.
@@ -356,6 +343,6 @@ def test_check_game() -> None:
 
 def test_scores_from_record_only(game: Wordle) -> None:
     rec = play_script(game, instance("abide", critic=True), "guesser",
-                      ["GUESS: crane", "GUESS: crane", "GUESS: bread", "GUESS: abide"])
+                      ["GUESS: crane", "GUESS: bread", "GUESS: abide"])
     back = EpisodeRecord.from_json(rec.to_json())
     assert game.score(back) == rec.scores

@@ -13,11 +13,11 @@ For example, if the secret word were ABIDE, the guess SPEED would get:
   s[absent] p[absent] e[yellow] e[absent] d[yellow]"""
 
 GUESS_FORMAT = """\
-Reply in exactly this format:
+Reply with your move on a line of its own, in exactly this format:
 GUESS: <word>
+where <word> is one five-letter word (letters A-Z only). You may add a line
 EXPLANATION: <one short sentence on why you chose it>
-The first line must be GUESS: followed by one five-letter word (letters A-Z only). The EXPLANATION line is \
-optional. Write nothing before the GUESS line and nothing else after it."""
+after it. Write only one GUESS line per reply."""
 
 GUESSER_PLAIN = """\
 Let's play Wordle. Find a secret five-letter English word in at most {max_guesses} guesses.
@@ -39,7 +39,8 @@ Let's play Wordle. Find a secret five-letter English word in at most {max_guesse
 Every guess must be a real five-letter English word from the game's word list; a word that is not in the \
 list does not count, and you must try again.
 
-A critic helps you. Each round has two steps:
+A critic helps you. Your first guess counts at once: there is no feedback yet for the critic to check. \
+From the second guess on, each round has two steps:
 1. You propose a word (GUESS: <word>). The critic checks it against the feedback so far and replies \
 AGREE, or DISAGREE with a reason.
 2. You then give your final guess for the round in the same format. Keep the proposed word or change it. \
@@ -53,36 +54,38 @@ Example:
 GUESS: crane
 EXPLANATION: it tests five common letters.
 
-Propose your first guess now."""
+Make your first guess now."""
 
 CRITIC = """\
 Let's play Wordle. You are the critic. A guesser tries to find a secret five-letter English word in at most \
-{max_guesses} guesses; you do not know the secret word either.
+{max_guesses} guesses; you do not know the secret word either. You see every guess that counts and its \
+feedback.
 
 {feedback_rules}
 
-Each round the guesser first proposes a word to you. Check whether the proposal is consistent with ALL the \
-feedback so far, i.e. whether it could still be the secret word: it must keep every green letter in its \
-position, contain every yellow letter but not at a position where it was yellow, and contain no letter \
-marked absent (beyond the copies marked green or yellow). The first proposal of a game is always \
-consistent, since there is no feedback yet.
+The guesser makes its first guess alone. From the second guess on, it first proposes each word to you. \
+Check whether the proposal is consistent with ALL the feedback so far, i.e. whether it could still be the \
+secret word: it must keep every green letter in its position, contain every yellow letter but not at a \
+position where it was yellow, and contain no letter marked absent (beyond the copies marked green or \
+yellow). Some proposals are consistent and some are not. Your verdict matters: a guesser that trusts you \
+keeps a word you agree with and replaces a word you disagree with.
 
-Reply with exactly one line:
+Reply with one line:
 AGREE
 if the proposal is consistent, or
 DISAGREE: <reason>
-if it is not, naming the constraint it breaks. Write nothing else.
+if it is not, with a reason that starts from the constraint the proposal breaks, naming its letter. A \
+disagreement only counts as right if the first letter its reason names is one whose constraint the \
+proposal really breaks.
 
 Example: after the guess CRANE got c[absent] r[green] a[absent] n[absent] e[yellow], the proposal ROUTE \
 breaks a constraint, so you reply:
 DISAGREE: R must be in position 2 (green in CRANE)"""
 
 # ---------------------------------------------------------------- messages during the game
-FORMAT_ERROR_GUESS = ("{problem} Reply in exactly this format: a first line 'GUESS: <word>' with one "
-                      "five-letter word (letters A-Z only), optionally followed by a line "
-                      "'EXPLANATION: <why>', and nothing else. Example:\nGUESS: crane")
-FORMAT_ERROR_CRITIC = ("{problem} Reply with exactly 'AGREE' if the proposal is consistent with all the "
-                       "feedback so far, or 'DISAGREE: <reason>' if it is not, and nothing else.")
+GUESS_REMINDER = "Reply with one line 'GUESS: <word>' (one five-letter word, letters A-Z only)."
+VERDICT_REMINDER = ("Reply with one line: 'AGREE' if the proposal is consistent with all the feedback so far, "
+                    "or 'DISAGREE: <reason>' naming the constraint it breaks.")
 NOT_IN_LIST = ("{word} is not in the word list. It does not count as a guess; try another five-letter "
                "English word: GUESS: <word>")
 

@@ -139,6 +139,10 @@ class Constraints:
                     absents=tuple(i for i in where if marks[i] == ABSENT),
                 ))
 
+    def broken_letters(self, word: str) -> set[str]:
+        """The letters (lowercase) whose constraints ``word`` breaks: what a reason must name to be right."""
+        return {rule.letter for rule in self.rules if _rule_violations(rule, word)}
+
     def check(self, word: str) -> list[str]:
         """Human-readable constraints ``word`` violates, in history order, without repeats."""
         out: dict[str, None] = {}
