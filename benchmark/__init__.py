@@ -15,9 +15,9 @@ Importing this package is cheap: numpy, the model stack and lm-eval load only wh
 """
 
 from .aggregate import Accumulator, DuplicateItemError, ItemError, improvement, scorecard
+from .calibration import calibrate
 from .collab import SUBMETRICS, SubScore, episode_submetrics
 from .interactional import (
-    calibrate,
     items_from_records,
     iter_items,
     missing_items,

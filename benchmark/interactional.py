@@ -186,18 +186,5 @@ def planned_records(out_dir: Path, keys: Iterable[str]) -> Iterator[EpisodeRecor
     return (r for r in iter_records(out_dir) if r.key in wanted)
 
 
-def calibrate(n: int | None = None, seed: int = 0, games: Sequence[str] | None = None) -> dict[str, float]:
-    """Raw scores of the random player on the test split, per task: the random baselines frozen in the
-    registry (no records are written)."""
-    from playschool.players import RandomPlayer
-    from playschool.runner import Runner
-
-    from .aggregate import Accumulator
-
-    summary = Runner({"learner": RandomPlayer(seed)}).run(plan(games, n=n, seed=seed))
-    acc = Accumulator().extend(iter_items(summary.records))
-    return {tid: round(t.raw(), 6) for tid, t in sorted(acc.tally.items())}
-
-
-__all__ = ["SPLIT", "calibrate", "items_from_records", "iter_items", "missing_items", "plan",
+__all__ = ["SPLIT", "items_from_records", "iter_items", "missing_items", "plan",
            "planned_records", "record_items", "run_interactional_plane"]

@@ -101,22 +101,23 @@ REFERENCE_TASKS: tuple[Task, ...] = (
 )
 
 # ----------------------------------------------------------------------------------------- interactional
-# Random baselines of the game tasks: the random player's mean main score over the whole test split, frozen
-# from `playschool calibrate --json` (seed 0, playschool 0.1.0). Only the reference-game listener beats 0 by
-# chance (it may pick the right object). The ceiling is the top of the main score scale, 100, not the
-# reference player's mean (e.g. wordle guesser 32.8): the reference is a calibration, not the best possible.
+# Random baselines of the game tasks: the mean main score of the *random player* (each game's random legal moves
+# in the right format, so 0 on the normalised scale means chance, not "cannot type") over the whole test split,
+# frozen from `python -m playschool.benchmark.calibration` (instance seed 0). The ceiling is the top of the
+# main score scale, 100, not the reference player's mean (e.g. wordle guesser ~35): the reference is a
+# calibration, not the best possible.
 _GAME_BASELINES: dict[tuple[str, str], float] = {
-    ("drawing-v1", "drawer"): 0.0, ("drawing-v1", "instructor"): 0.0,
-    ("guesswhat-v1", "answerer"): 0.0, ("guesswhat-v1", "questioner"): 0.0,  # questioner: mostly reasoning
-    ("mapnav-v1", "follower"): 0.0, ("mapnav-v1", "instructor"): 0.0,
-    ("negotiation-v1", "alice"): 0.0, ("negotiation-v1", "bob"): 0.0,
-    ("privateshared-v1", "agent"): 0.0, ("privateshared-v1", "customer"): 0.0,
-    ("reference-v1", "listener"): 6.666667, ("reference-v1", "speaker"): 0.0,
-    ("repair-v1", "builder"): 0.0, ("repair-v1", "instructor"): 0.0,
-    ("taboo-v1", "describer"): 0.0, ("taboo-v1", "guesser"): 0.0,
     # wordle mostly tests reasoning (deduction over letter feedback); it stays in the collaborative dimension
     # because it is played in dialogue with a teacher (critic role), keeping the two planes cleanly apart.
-    ("wordle-v1", "critic"): 0.0, ("wordle-v1", "guesser"): 0.0,
+    ("drawing-v2", "drawer"): 0.0, ("drawing-v2", "instructor"): 0.0,
+    ("guesswhat-v2", "answerer"): 0.0, ("guesswhat-v2", "questioner"): 0.0,
+    ("mapnav-v1", "follower"): 0.0, ("mapnav-v1", "instructor"): 0.0,
+    ("negotiation-v1", "alice"): 0.0, ("negotiation-v1", "bob"): 0.0,
+    ("privateshared-v2", "agent"): 0.0, ("privateshared-v2", "customer"): 0.0,
+    ("reference-v2", "listener"): 0.0, ("reference-v2", "speaker"): 0.0,
+    ("repair-v2", "builder"): 0.0, ("repair-v2", "instructor"): 0.0,
+    ("taboo-v1", "describer"): 0.0, ("taboo-v1", "guesser"): 0.0,
+    ("wordle-v2", "critic"): 0.0, ("wordle-v2", "guesser"): 0.0,
 }
 
 
@@ -133,28 +134,53 @@ def _game(game: str, role: str, baseline: float) -> Task:
 
 GAME_TASKS: tuple[Task, ...] = tuple(_game(g, r, b) for (g, r), b in sorted(_GAME_BASELINES.items()))
 
+#: Learner roles of the built-in games, the denominator of a sub-metric's weight.
+LEARNER_ROLES = len(_GAME_BASELINES)
+#: Sub-metric weight per feeding role, as a share of a game task's weight (1): collaborative behaviours count
+#: twice as much as format-keeping and a game's own efficiency.
+BEHAVIOUR_FACTOR, FORMAT_FACTOR = 2.0, 1.0
+#: Per sub-metric: (its factor, the learner roles whose episodes can produce its items). A role feeds a note-based
+#: metric when its moves carry the note (the game card defines when); every role can break the format.
+_FEEDING: dict[str, tuple[float, int]] = {
+    "clarification_f1": (BEHAVIOUR_FACTOR, 0),
+    "repair": (BEHAVIOUR_FACTOR, 0),
+    "coherence": (BEHAVIOUR_FACTOR, 0),
+    "probe_accuracy": (BEHAVIOUR_FACTOR, 0),
+    "format_recovery": (FORMAT_FACTOR, LEARNER_ROLES),
+    "rule_compliance": (FORMAT_FACTOR, LEARNER_ROLES),
+    "efficiency": (FORMAT_FACTOR, 0),
+}
 
-def _collab(metric: str, baseline: float, weight: float = 1.0) -> Task:
+
+def submetric_weight(metric: str) -> float:
+    """factor x (learner roles that feed it) / (all learner roles): a sub-metric that one game feeds weighs a
+    fraction of that game's tasks, one that every role feeds weighs ``factor`` game tasks."""
+    factor, roles = _FEEDING[metric]
+    return round(factor * roles / LEARNER_ROLES, 6)
+
+
+def _collab(metric: str, baseline: float, weight: float | None = None) -> Task:
     return Task(id=f"collab/{metric}", plane="interactional", dimension=COLLABORATION, metric=metric,
-                random_baseline=baseline, ceiling=1.0, weight=weight,
+                random_baseline=baseline, ceiling=1.0, weight=submetric_weight(metric) if weight is None else weight,
                 source={"game": "*", "role": "*", "metric": metric})
 
 
-# Collaborative sub-metrics pooled over every game that records the situation (benchmark/collab.py has the
-# definitions). Baselines: the random player's means on the whole test split, frozen from
-# `python -c "from playschool.benchmark.interactional import calibrate; print(calibrate())"` (seed 0), except
-# probe accuracy: the random player never gets a probe answer through the format, so its baseline is the
-# chance level of a yes/no answer, 0.5. The random player's F1 is above 0 because an episode with nothing to
-# ask in which nothing was asked scores 1 (reference listener episodes that reach a selection).
-# Clarification precision and recall have weight 0: they are reported with intervals, but only their
-# per-episode F1 counts, so a learner is not scored twice for the same decisions.
+# Collaborative sub-metrics pooled over every game that records the situation (benchmark/collab.py and
+# docs/clu2.md have the definitions). Baselines: the random player's means on the whole test split (frozen with
+# the game baselines), except: probe accuracy, whose chance level is that of a yes/no answer, 0.5; and the
+# format metrics (format recovery, rule compliance), which a format-valid random player satisfies by
+# construction, so their floor is 0 (nothing well-formed). Clarification precision and recall have weight 0:
+# they are reported with intervals, but only their per-episode F1 counts, so a learner is not scored twice for
+# the same decisions.
 COLLAB_TASKS: tuple[Task, ...] = (
-    _collab("clarification_f1", 0.253968),
+    _collab("clarification_f1", 0.0),
     _collab("clarification_precision", 0.0, weight=0.0),
     _collab("clarification_recall", 0.0, weight=0.0),
-    _collab("repair_rate", 0.033498),
+    _collab("repair", 0.0),
+    _collab("format_recovery", 0.0),
+    _collab("coherence", 0.0),
     _collab("probe_accuracy", 0.5),
-    _collab("rule_compliance", 0.021569),
+    _collab("rule_compliance", 0.0),
     _collab("efficiency", 0.0),
 )
 
