@@ -20,7 +20,7 @@ def _record(turns: list[tuple[str, str, str, dict[str, Any] | None]], *, role: s
             outcome: str = "success", scores: dict[str, float] | None = None) -> EpisodeRecord:
     """A record from (speaker, to, kind, parse) tuples; moves have kind 'move'."""
     return EpisodeRecord(
-        game="mapnav-v1", instance_id="test/small/0000", split="test", seed=1, experiment="small",
+        game="mapnav-v2", instance_id="test/small/0000", split="test", seed=1, experiment="small",
         roles={"instructor": "teacher", "follower": "learner"}, learner_role=role, instance={},
         turns=tuple(Turn(index=i, speaker=s, to=to, kind=k, text="...", parse=p) for i, (s, to, k, p)
                     in enumerate(turns)),
@@ -55,44 +55,61 @@ def test_clarification_counts_on_a_hand_made_record() -> None:
     assert "repair_rate" not in m and "probe_accuracy" not in m and "efficiency" not in m
 
 
-def test_nothing_to_ask_and_nothing_asked_is_perfect_but_only_f1_applies() -> None:
-    m = episode_submetrics(_record([_move({**OK, "act": "move", "ambiguous": False})]))
-    assert m["clarification_f1"].score == 1.0
-    assert "clarification_precision" not in m and "clarification_recall" not in m
+def test_nothing_to_ask_and_nothing_asked_gives_no_clarification_item() -> None:
+    m = episode_submetrics(_record([_move({**OK, "act": "move", "ambiguous": False})] * 3))
+    assert not {"clarification_f1", "clarification_precision", "clarification_recall"} & set(m)
+    assert m["rule_compliance"].score == 1.0
 
 
-def test_repair_rate_rule_compliance_probes_and_efficiency() -> None:
+def test_never_asking_when_it_was_ambiguous_scores_zero() -> None:
+    m = episode_submetrics(_record([_move({**OK, "act": "move", "ambiguous": True})]))
+    assert m["clarification_f1"].score == 0.0 and m["clarification_recall"].score == 0.0
+    assert "clarification_precision" not in m  # it never asked: no precision item
+
+
+def test_asking_always_is_not_rewarded() -> None:
+    rec = _record([_move({**OK, "act": "clarify", "ambiguous": False})] * 4
+                  + [_move({**OK, "act": "clarify", "ambiguous": True})])
+    m = episode_submetrics(rec)
+    assert m["clarification_precision"].score == pytest.approx(1 / 5)
+    assert m["clarification_f1"].score == pytest.approx(2 / (2 + 4))
+
+
+def test_repair_reads_the_games_repaired_notes_not_format_recovery() -> None:
     rec = _record([
-        _move(BAD), CORRECTION, _move(OK),              # repaired
-        _move(BAD), CORRECTION, CORRECTION, _move(BAD),  # two corrections, one chance, not repaired
-        CORRECTION, _move({**OK, "probe": True, "correct": True}),  # repaired, probe right
+        _move(BAD), CORRECTION, _move(OK),                         # a format error, recovered
+        _move(BAD), CORRECTION, CORRECTION, _move(BAD),            # not recovered
+        _move({**OK, "repaired": True}),                           # fixes what a correction named; recovers too
+        _move({"ok": False, "error": "rule", "message": "no", "repaired": False}),  # a refused repair attempt
+        _move({**OK, "repaired": False}),                          # a valid move that does not fix it
+        _move({**OK, "probe": True, "correct": True}),
         _move({**OK, "probe": True, "correct": False}),
-        ("game", "instructor", "correction", None),     # to another role: ignored
-        _move(OK),
+        ("game", "instructor", "correction", None),                # to another role: ignored
+        _move({**OK, "consistent": True}), _move({**OK, "consistent": False}), _move({**OK, "consistent": True}),
     ], scores={"main": 40.0, "efficiency": 0.4})
     m = episode_submetrics(rec)
-    assert m["repair_rate"].score == pytest.approx(2 / 3)
-    assert m["repair_rate"].details == {"chances": 3, "repaired": 2}
-    assert m["rule_compliance"].score == pytest.approx(1 - 3 / 7)
+    assert m["repair"].score == pytest.approx(1 / 3) and m["repair"].details == {"needed": 3, "repaired": 1}
+    assert m["format_recovery"].score == pytest.approx(2 / 3)
+    assert m["format_recovery"].details == {"chances": 3, "recovered": 2}
+    assert m["coherence"].score == pytest.approx(2 / 3)
+    assert m["rule_compliance"].score == pytest.approx(1 - 4 / 12)
     assert m["probe_accuracy"].score == 0.5
     assert m["efficiency"].score == 0.4
 
 
 def test_aborted_episodes_fail_where_the_situation_existed_and_only_there() -> None:
-    rec = _record([_move({**OK, "act": "clarify", "ambiguous": True}), _move(BAD), CORRECTION, _move(OK)],
+    rec = _record([_move({**OK, "act": "clarify", "ambiguous": True}), _move(BAD), CORRECTION, _move(BAD)],
                   outcome="aborted", scores={"main": 0.0, "efficiency": 0.7})
     m = episode_submetrics(rec)
-    assert set(m) == {"clarification_f1", "clarification_precision", "clarification_recall", "repair_rate",
-                      "rule_compliance", "efficiency"}  # no probe: no probe item, aborted or not
+    assert set(m) == {"clarification_f1", "clarification_precision", "clarification_recall", "format_recovery",
+                      "rule_compliance", "efficiency"}  # no probe, repair or coherence item: no such situation
     assert all(s.score == 0.0 and not s.valid for s in m.values())
-    main = record_items(rec)[0]
-    assert (main.task, main.score, main.valid, main.details["played"]) == ("game/mapnav/follower", 0.0, False, False)
 
 
-def test_items_carry_the_episode_and_transcript() -> None:
-    rec = _record([_move({**OK, "act": "move", "ambiguous": False})])
-    items = items_from_records([rec, rec.to_dict()])  # dicts (JSON) are read too
-    assert {i.task for i in items} == {"game/mapnav/follower", "collab/clarification_f1", "collab/rule_compliance"}
+def test_items_come_from_replayed_records_and_carry_the_episode_and_transcript() -> None:
+    rec = _play("reference", "listener", ReferencePlayer(), n=1)[0]
+    items = items_from_records([rec, rec.to_dict()][:1]) + items_from_records([rec.to_dict()])  # dicts too
+    assert items[0].task == "game/reference/listener" and items[0].valid
     assert all(i.item_id == rec.key and i.details["episode"] == rec.key for i in items)
     assert items[0].details["transcript"].endswith(".html")
 
@@ -100,7 +117,7 @@ def test_items_carry_the_episode_and_transcript() -> None:
 def test_malformed_record_names_its_position() -> None:
     from playschool.games import RecordError
 
-    good = _record([_move(OK)]).to_dict()
+    good = _play("reference", "listener", ReferencePlayer(), n=1)[0].to_dict()
     with pytest.raises(RecordError, match="record 1"):
         items_from_records([good, {"game": "x"}])
 
