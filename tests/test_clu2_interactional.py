@@ -55,12 +55,14 @@ def test_reference_player_scores_the_ceiling_and_a_rerun_resumes(tmp_path: Path)
     assert card["clemscore"]["score"] == 100.0
 
 
-def test_random_player_is_near_the_floor(tmp_path: Path) -> None:
+def test_random_player_is_near_the_floor_and_format_valid(tmp_path: Path) -> None:
     items = run_interactional_plane("random", out_dir=tmp_path, games=GAMES, n=2)
     card = scorecard(items, n_boot=50)
-    assert card["tasks"]["game/mapnav/follower"]["raw"] == 0.0
-    assert card["tasks"]["collab/rule_compliance"]["raw"] < 0.2
-    assert card["coverage"]["invalid"] > 0 and card["coverage"]["missing"] == 0
+    for task, t in card["tasks"].items():
+        if task.startswith("game/"):
+            assert t["raw"] <= 25.0, task  # random legal moves: near chance, far from the reference player
+    # It plays in the right format: no format error ever needs recovering from.
+    assert "collab/format_recovery" not in card["tasks"] and card["coverage"]["missing"] == 0
 
 
 def test_unplayable_episodes_count_as_missing_failures_until_played(tmp_path: Path) -> None:
