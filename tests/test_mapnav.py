@@ -1,5 +1,6 @@
 """mapnav: the instruction language, the follower's view, move tables for both learner roles on a hand-made
-house, the teachers' clarification behaviour, the generator, golden transcripts and the game contract.
+house, the teachers' clarification behaviour (costed questions, cooperative answers), the notes for CLU2, the
+cheap policies, the generator, golden transcripts and the game contract.
 
 Regenerate the golden transcripts after an intended change of behaviour (which also bumps the game version):
 ``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_mapnav.py -k golden``.
@@ -8,17 +9,21 @@ Regenerate the golden transcripts after an intended change of behaviour (which a
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_rewards, play_script
-from playschool.games import TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
+from playschool.games import RANDOM, TEACHER, EpisodeRecord, FormatError, Instance, check_game, split_of
 from playschool.games.mapnav import House, MapNav, Step, View, parse_steps, resolve
-from playschool.games.mapnav.generator import LEVELS, ambiguity_points
-from playschool.games.mapnav.language import MAX_STEPS
-from playschool.games.mapnav.maps import room_types
+from playschool.games.mapnav.answers import answer, engages
+from playschool.games.mapnav.generator import LEVELS, SLACK, ambiguity_points, choice_bits
+from playschool.games.mapnav.language import MAX_STEPS, Resolution
+from playschool.games.mapnav.maps import DIRECTIONS, room_types
 from playschool.games.mapnav.moves import parse_follower, parse_instructor
+from playschool.games.mapnav.policies import follower_policies
+from playschool.games.policies import Policy, score_policies
 
 from playschool.players import RandomPlayer, ReferencePlayer
 from playschool.runner import EpisodeTask, Runner
@@ -50,7 +55,7 @@ def hand_instance(**overrides: Any) -> Instance:
         "p_ambiguous": 1.0, "p_room_only": 0.0,
     }
     params.update(overrides)
-    return Instance(id="hand/abcde", game="mapnav-v1", split="test", experiment="small", seed=11, params=params)
+    return Instance(id="hand/abcde", game="mapnav-v2", split="test", experiment="small", seed=11, params=params)
 
 
 def run(game: MapNav, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
@@ -157,6 +162,8 @@ def test_parse_instructor(text: str, kind: str, body: str) -> None:
 @pytest.mark.parametrize(("text", "kind", "body"), [
     ("MOVE: north", "move", "north"), ("move: East.", "move", "east"), ("MOVE: 'w'", "move", "west"),
     ("I'll take it.\nMOVE: south", "move", "south"), ("CLARIFY: which kitchen?", "clarify", "which kitchen?"),
+    ("**MOVE:** *north*", "move", "north"), ("- CLARIFY : which one?", "clarify", "which one?"),
+    ("MOVE: north\nbecause the hall is there", "move", "north"),
 ])
 def test_parse_follower(text: str, kind: str, body: str) -> None:
     move = parse_follower(text)
@@ -168,6 +175,9 @@ def test_parse_follower(text: str, kind: str, body: str) -> None:
     ("instructor", "INSTRUCT: " + "north " * 200),
     ("follower", ""), ("follower", "north"), ("follower", "MOVE: northeast"), ("follower", "MOVE: the kitchen"),
     ("follower", "CLARIFY:"), ("follower", "CLARIFY: " + "?" * 400), ("follower", "INSTRUCT: go north"),
+    # one move per reply: two move lines are a format error, whichever comes first
+    ("follower", "MOVE: north\nMOVE: east"), ("follower", "CLARIFY: which?\nMOVE: east"),
+    ("instructor", "INSTRUCT: go north\nINSTRUCT: go east"),
 ])
 def test_parse_rejects(role: str, text: str) -> None:
     with pytest.raises(FormatError):
@@ -177,7 +187,7 @@ def test_parse_rejects(role: str, text: str) -> None:
 # ------------------------------------------------------------------------------------------- learner follower
 FOLLOWER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("asks at the ambiguous step, then wins", ["MOVE: north", "CLARIFY: Which kitchen?", "MOVE: east"],
-     {"outcome": "success", "main": 100.0, "clarifications": 1, "missed_clarifications": 0,
+     {"outcome": "success", "main": 100.0, "clarifications": 1, "missed_clarifications": 0, "charged_questions": 0,
       "rewards": [0.1, 0.2, 1.0], "kinds": ["instruction"] * 4 + ["environment"]}),
     ("guesses right: wins, but missed a question", ["MOVE: north", "MOVE: east"],
      {"outcome": "success", "main": 100.0, "missed_clarifications": 1, "rewards": [0.1, 0.9]}),
@@ -188,9 +198,17 @@ FOLLOWER_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
       "kinds": ["instruction"] * 3 + ["correction", "instruction", "instruction", "environment"]}),
     ("other shortest route: no correction", ["MOVE: east", "MOVE: north"],
      {"outcome": "success", "main": 100.0, "wrong_moves": 0, "rewards": [0.1, 1.0]}),
-    ("needless question", ["CLARIFY: Are you sure?", "MOVE: north", "CLARIFY: Which one?", "MOVE: east"],
-     {"outcome": "success", "main": 100.0, "clarifications": 2, "unneeded_clarifications": 1,
-      "rewards": [-0.1, 0.1, 0.2, 1.0]}),
+    # A question about a clear step costs as much as a move: efficiency 2 / (2 moves + 1 charged question).
+    ("needless question costs a move", ["CLARIFY: Are you sure?", "MOVE: north", "CLARIFY: Which one?",
+                                        "MOVE: east"],
+     {"outcome": "success", "main": 66.666667, "clarifications": 2, "unneeded_clarifications": 1,
+      "charged_questions": 1, "rewards": [-0.2, 0.1, 0.2, 1.0]}),
+    # "Can you repeat that?" at the ambiguous step gets the instruction again, not the door; it is not charged
+    # (the step was unclear), and the question that names the problem gets it resolved.
+    ("content-free question, then a real one", ["MOVE: north", "CLARIFY: Can you repeat that?",
+                                                "CLARIFY: Which kitchen?", "MOVE: east"],
+     {"outcome": "success", "main": 100.0, "clarifications": 2, "unneeded_clarifications": 0,
+      "charged_questions": 0, "rewards": [0.1, 0.2, 0.2, 1.0]}),
     ("format error, then repaired", ["go north", "MOVE: north", "MOVE: east"],
      {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 0.1, 0.9],
       "kinds": ["instruction", "instruction", "correction", "instruction", "environment"]}),
@@ -214,8 +232,9 @@ def test_follower_texts(game: MapNav) -> None:
     to_follower = [t.text for t in rec.turns if t.to == "follower"]
     assert to_follower[1] == "You are in a study. Doors: north to a hall, east to a library."
     assert to_follower[4] == 'The instructor says: "Go to the kitchen."'  # deliberately ambiguous
-    assert 'The instructor says: "That was the wrong way. Go back east into the hall."' in to_follower
-    assert 'The instructor says: "Take the east door into the kitchen."' in to_follower
+    assert 'The instructor says: "That was the wrong way. Go back."' in to_follower
+    # The answer resolves the ambiguity asked about (which kitchen), nothing more.
+    assert 'The instructor says: "I mean the kitchen to the east."' in to_follower
     assert to_follower[-1] == "This kitchen is the target room: you have arrived. The game is over."
     views = [t.kind for t in rec.turns if t.to == "follower" and t.text.startswith("You are in")]
     assert views == ["observation"] + ["environment"] * 3  # the first view, then what each move led to
@@ -237,21 +256,22 @@ INSTRUCTOR_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
      {"outcome": "success", "main": 100.0, "rewards": [1.2]}),
     ("a detour costs efficiency", ["INSTRUCT: north, west, east, east"],
      {"outcome": "success", "main": 50.0, "follower_moves": 4, "wrong_moves": 1, "rewards": [1.2]}),
+    # Every question an instruction makes necessary costs the instructor as much as a move: 2 / (2 + 1).
     ("ambiguous room: the follower asks", ["INSTRUCT: go north, then to the kitchen", "INSTRUCT: east"],
-     {"outcome": "success", "main": 100.0, "clarifications": 1, "rewards": [-0.1, 1.1],
+     {"outcome": "success", "main": 66.666667, "clarifications": 1, "charged_questions": 1, "rewards": [-0.1, 1.1],
       "kinds": ["instruction", "clarification", "environment"]}),
     ("contradiction: the follower asks", ["INSTRUCT: go north into the library", "INSTRUCT: north, then east"],
-     {"outcome": "success", "clarifications": 1, "invalid_instructions": 0, "rewards": [-0.2, 1.2],
-      "kinds": ["instruction", "clarification", "environment"]}),
+     {"outcome": "success", "main": 66.666667, "clarifications": 1, "invalid_instructions": 0,
+      "rewards": [-0.2, 1.2], "kinds": ["instruction", "clarification", "environment"]}),
     ("no such door: the follower corrects", ["INSTRUCT: go west", "INSTRUCT: north, east"],
-     {"outcome": "success", "invalid_instructions": 1, "rule_errors": 0, "rewards": [-0.2, 1.2],
-      "kinds": ["instruction", "correction", "environment"]}),
+     {"outcome": "success", "main": 66.666667, "invalid_instructions": 1, "rule_errors": 0,
+      "rewards": [-0.2, 1.2], "kinds": ["instruction", "correction", "environment"]}),
     ("stops where a later step is impossible", ["INSTRUCT: north, then north", "INSTRUCT: east"],
-     {"outcome": "success", "invalid_instructions": 1, "rewards": [-0.1, 1.1]}),
+     {"outcome": "success", "main": 66.666667, "invalid_instructions": 1, "rewards": [-0.1, 1.1]}),
     ("back before any move", ["INSTRUCT: go back", "INSTRUCT: north, east"],
-     {"outcome": "success", "invalid_instructions": 1, "rewards": [-0.2, 1.2]}),
+     {"outcome": "success", "main": 66.666667, "invalid_instructions": 1, "rewards": [-0.2, 1.2]}),
     ("format error, then repaired", ["go north, then east", "INSTRUCT: north, east"],
-     {"outcome": "success", "format_errors": 1, "rewards": [-1.0, 1.2],
+     {"outcome": "success", "main": 100.0, "format_errors": 1, "rewards": [-1.0, 1.2],
       "kinds": ["instruction", "correction", "environment"]}),
     ("rule error: nothing to do", ["INSTRUCT: hello, how are you?", "INSTRUCT: north, east"],
      {"outcome": "success", "rule_errors": 1, "invalid_instructions": 1, "rewards": [-0.5, 1.2]}),
@@ -321,6 +341,151 @@ def test_reference_follower_asks_exactly_at_ambiguous_steps(game: MapNav) -> Non
     assert asked["small"] == 0 and asked["medium"] > 0 and asked["large"] > asked["medium"]
 
 
+# ------------------------------------------------------------------------------------------- answers to questions
+KITCHENS = Resolution("ambiguous", None, ("east", "west"), "Which door: east or west? Both lead to a kitchen.")
+HALL_CLEAR = Resolution("clear", "north", ("north",))
+
+
+@pytest.mark.parametrize(("question", "engaged"), [
+    ("Which kitchen?", True), ("Which one?", True), ("Where to?", True), ("The east one?", True),
+    ("Should I go west?", True), ("Is it the kitchen?", True), ("What door do you mean?", True),
+    ("Can you repeat that?", False), ("Pardon?", False), ("Say that again, more precisely.", False),
+    ("Should I go north?", False),  # north is not one of the doors in question
+])
+def test_engages(question: str, engaged: bool) -> None:
+    assert engages(question, Step(room="kitchen"), KITCHENS) is engaged
+
+
+@pytest.mark.parametrize(("question", "step", "res", "said", "reply"), [
+    # an unclear step, and a question about it: resolved, exactly that
+    ("Which kitchen?", Step(room="kitchen"), KITCHENS, "Go to the kitchen.",
+     ("I mean the kitchen to the east.", "resolve")),
+    # a content-free question: restated, even though the step was unclear
+    ("Can you repeat that?", Step(room="kitchen"), KITCHENS, "Go to the kitchen.",
+     ("As I said: go to the kitchen.", "restate")),
+    # a clear step: nothing to resolve, whatever the question asks
+    ("Which door exactly?", Step(room="hall"), HALL_CLEAR, "Go to the hall.",
+     ("As I said: go to the hall. There is only one such door.", "restate")),
+    ("Which way?", Step("north"), HALL_CLEAR, "Go north.", ("As I said: go north.", "restate")),
+    ("Where now?", Step("north", "hall"), HALL_CLEAR, "I mean the hall to the north.",
+     ("As I said: I mean the hall to the north.", "restate")),
+    # an impossible step asked about: the instructor re-plans
+    ("Which way?", Step("west"), Resolution("impossible", message="There is no door to the west here."),
+     "Go west.", ("Sorry, my mistake: go east into the kitchen.", "resolve")),
+])
+def test_answer(question: str, step: Step, res: Resolution, said: str, reply: tuple[str, str]) -> None:
+    assert answer(question, step, res, said, "east", "kitchen") == reply
+
+
+def play_policy(game: MapNav, role: str, policy: Policy, instance: Instance) -> EpisodeRecord:
+    ep = game.new_episode(instance, role)
+    while (turn := ep.pending()) is not None:
+        ep.act(policy(turn.messages))
+    return ep.record()
+
+
+def test_asking_until_told_no_longer_pays(game: MapNav) -> None:
+    """The v1 exploit: ask until the instructor says the door, then take it. In the hand house the teacher
+    now names rooms ("Go to the hall."); asking about a clear step gets the instruction restated, never a
+    compass word, so the asker that will not ground the room name never moves and loses."""
+    inst = hand_instance(p_room_only=1.0)
+    asker = next(p for p in follower_policies() if p.name == "ask_until_told").make(random.Random(0))
+    rec = play_policy(game, "follower", asker, inst)
+    assert rec.outcome == "lose" and rec.scores["main"] == 0.0 and rec.scores["follower_moves"] == 0
+    answers = [t.text for t in rec.turns if t.kind == "move" and t.speaker == "instructor"][1:]
+    assert answers and all(a == "INSTRUCT: As I said: go to the hall. There is only one such door." for a in answers)
+    assert not any(d in a for a in answers for d in DIRECTIONS)
+    assert rec.scores["charged_questions"] == rec.scores["clarifications"] == 10
+
+
+def test_asking_then_grounding_costs_a_move_per_needless_question(game: MapNav) -> None:
+    """The same questions from a follower that does ground the room name: it arrives, but every question
+    about a clear step costs as much as a move."""
+    rec = run(game, "follower", ["CLARIFY: Which door exactly?", "MOVE: north", "CLARIFY: Which kitchen?",
+                                 "MOVE: east"], hand_instance(p_room_only=1.0))
+    assert rec.outcome == "success"
+    assert (rec.scores["charged_questions"], rec.scores["unneeded_clarifications"]) == (1.0, 1.0)
+    assert rec.scores["main"] == pytest.approx(100 * 2 / 3)
+
+
+def test_v1_attacks_lose_and_honest_programs_are_listed(game: MapNav) -> None:
+    """On the test split (as ``check_game`` measures): the attacks that won v1 (asking until told, walking
+    without reading, a random walk ending in the target's type) and the other cheap ones stay far below the
+    reference; the honest programs show what each role needs."""
+    table = score_policies(game)
+    rows = {(role, r.name): r for role, rs in table.roles.items() for r in rs}
+    for role in game.learner_roles:
+        assert table.reference[role].main == 100.0
+        assert table.random[role].main <= 10.0
+    attacks = [("follower", "ask_until_told"), ("follower", "repeat_until_told"),
+               ("follower", "ask_before_every_move"), ("follower", "enumerate_doors"),
+               ("follower", "never_back"), ("follower", "compass_or_ahead"), ("follower", "copy_example"),
+               ("instructor", "copy_example"), ("instructor", "always_north"),
+               ("instructor", "dump_room_names"), ("instructor", "echo_room_lines"),
+               ("instructor", "wander_to_target")]
+    for key in attacks:
+        assert rows[key].degenerate and rows[key].main <= 25.0, key
+    assert rows[("instructor", "route_solver")].main == 100.0 and not rows[("instructor", "route_solver")].degenerate
+    assert rows[("follower", "keyword_follower_asks")].main == 100.0
+    # Guessing instead of asking, and asking needlessly, both cost.
+    assert rows[("follower", "keyword_follower")].main < 100.0
+    assert rows[("follower", "keyword_follower_always_asks")].main < rows[("follower", "keyword_follower")].main
+
+
+# ------------------------------------------------------------------------------------------- notes for CLU2
+def notes(rec: EpisodeRecord, role: str) -> list[dict[str, Any]]:
+    return [t.parse or {} for t in rec.turns if t.kind == "move" and t.speaker == role and (t.parse or {}).get("ok")]
+
+
+def test_follower_notes(game: MapNav) -> None:
+    rec = run(game, "follower", ["MOVE: north", "MOVE: west", "MOVE: east", "CLARIFY: Which door?", "MOVE: east"])
+    got = [(n["act"], n["ambiguous"], n.get("consistent"), n.get("repaired")) for n in notes(rec, "follower")]
+    assert got == [
+        ("move", False, True, None),      # "Go north.": the door named
+        ("move", True, True, None),       # "Go to the kitchen." (two): a guess, but a door the words allow
+        ("move", False, True, True),      # "That was the wrong way. Go back.": back it goes (a repair)
+        ("clarify", True, None, None),    # "Go to the kitchen." again: asking was right
+        ("move", False, True, None),      # "I mean the kitchen to the east."
+    ]
+    wrong = run(game, "follower", ["MOVE: east", "MOVE: north"], hand_instance(p_room_only=1.0))
+    assert notes(wrong, "follower")[0]["consistent"] is False  # told "Go to the hall.", went to the library
+
+
+def test_follower_repair_names_the_door(game: MapNav) -> None:
+    """After "That was the wrong way. Go back.", a move through another door is no repair, even if it
+    happens to lead on."""
+    rec = run(game, "follower", ["MOVE: north", "MOVE: west", "MOVE: east", "MOVE: east"])
+    assert [n.get("repaired") for n in notes(rec, "follower")] == [None, None, True, None]
+    # Back into the study (wrong), told "Go back" (north), it goes east: closer to the target, but not the
+    # door the correction named.
+    other = run(game, "follower", ["MOVE: north", "MOVE: south", "MOVE: east", "MOVE: north"])
+    assert [(n.get("repaired"), n["closer"]) for n in notes(other, "follower")] == [
+        (None, True), (None, False), (False, True), (None, True)]
+
+
+def test_instructor_notes(game: MapNav) -> None:
+    rec = run(game, "instructor", ["INSTRUCT: go west", "INSTRUCT: north, then to the kitchen",
+                                   "INSTRUCT: the kitchen to the east"])
+    got = [(n.get("consistent"), n.get("repaired")) for n in notes(rec, "instructor")]
+    # no west door from the study: inconsistent with the map; then an ambiguous stop (consistent) that repairs
+    # the reported problem; then the answer to "which kitchen?", which resolves it
+    assert got == [(False, None), (True, True), (True, True)]
+    unresolved = run(game, "instructor", ["INSTRUCT: north, then to the kitchen", "INSTRUCT: the kitchen",
+                                          "INSTRUCT: east"])
+    assert [n.get("repaired") for n in notes(unresolved, "instructor")] == [None, False, True]
+    assert "ambiguous" not in {k for n in notes(rec, "instructor") for k in n}  # the instructor cannot ask
+
+
+# ------------------------------------------------------------------------------------------- random player
+@pytest.mark.parametrize("role", ["instructor", "follower"])
+def test_random_player_makes_legal_moves(game: MapNav, role: str) -> None:
+    for inst in game.generate("test", n=3):
+        ep = game.new_episode(inst, role, {r: (RANDOM if r == role else TEACHER) for r in game.roles})
+        rec = ep.record()
+        mine = [t for t in rec.turns if t.kind == "move" and t.speaker == role]
+        assert mine and all((t.parse or {}).get("ok") for t in mine), [t.text for t in mine if not t.parse]
+
+
 # ------------------------------------------------------------------------------------------- instances
 def test_instances(game: MapNav) -> None:
     for split in ("train", "validation", "test"):
@@ -339,8 +504,9 @@ def test_instances(game: MapNav) -> None:
             assert split_of(f"mapnav-layout:{cells}:{doors}") == split
             assert len(house.distances(p["target"])) == len(house.rooms)  # connected
             assert p["shortest"] == house.distances(p["target"])[p["start"]] >= level.min_distance
-            assert p["max_steps"] == 2 * p["shortest"] + 4
+            assert p["max_steps"] == p["shortest"] + SLACK
             assert ambiguity_points(house, p["start"], p["target"]) >= level.ambiguity_points
+            assert choice_bits(house, p["start"], p["target"]) >= level.min_choice_bits
             types = [r["type"] for r in p["rooms"]]
             assert all(t in ROOMS for t in types)
             if inst.experiment == "small":
@@ -350,8 +516,40 @@ def test_instances(game: MapNav) -> None:
 
 
 def test_room_counts_spread_evenly(game: MapNav) -> None:
-    sizes = [len(i.params["rooms"]) for i in game.generate("train", n=9) if i.experiment == "medium"]
-    assert sorted(sizes) == [7, 7, 7, 8, 8, 8, 9, 9, 9]
+    sizes = [len(i.params["rooms"]) for i in game.generate("train", n=8) if i.experiment == "medium"]
+    assert sorted(sizes) == [14, 14, 15, 15, 16, 16, 17, 17]
+
+
+def test_choice_bits() -> None:
+    """From D, both doors start a shortest route to C (0 bits); in the hall, of the two doors ahead only the
+    east one does (1 bit). A follower that never turns back but ignores the instructions: chance 1/2."""
+    house = House.from_params(hand_instance().params)
+    assert choice_bits(house, "D", "C") == 1.0
+    assert choice_bits(house, "A", "B") == 0.0  # the far kitchen has one door: nothing to choose
+    assert choice_bits(house, "A", "C") == 1.0  # ... but in the hall: east (right) or south (wrong)
+
+
+def test_instance_key_is_the_map_and_the_route(game: MapNav) -> None:
+    base = hand_instance().params
+    assert game.instance_key({**base, "p_room_only": 0.5}) == game.instance_key(base)  # wording odds: not the item
+    assert game.instance_key({**base, "target": "A"}) != game.instance_key(base)
+    retyped = [dict(r, type="attic") if r["id"] == "E" else r for r in base["rooms"]]
+    assert game.instance_key({**base, "rooms": retyped}) != game.instance_key(base)
+
+
+def test_test_split_is_distinct_and_held_out(game: MapNav) -> None:
+    """Every test item is a different house and route, none occurs in train or validation (their layouts
+    are held out too), and another instance seed gives other houses with the same experiment mix."""
+    test = game.generate("test")
+    keys = [game.instance_key(i.params) for i in test]
+    assert len(keys) == len(set(keys)) == 3 * game.split_sizes["test"]
+    layouts = {json.dumps([[(r["x"], r["y"]) for r in i.params["rooms"]], i.params["doors"]]) for i in test}
+    others = {json.dumps([[(r["x"], r["y"]) for r in i.params["rooms"]], i.params["doors"]])
+              for split in ("train", "validation") for i in game.generate(split)}
+    assert not layouts & others
+    private = game.generate("test", seed=12345)
+    assert not {game.instance_key(i.params) for i in private} & set(keys)
+    assert sorted(i.experiment for i in private) == sorted(i.experiment for i in test)
 
 
 def test_card_documents_every_score(game: MapNav) -> None:
@@ -365,33 +563,36 @@ def test_card_documents_every_score(game: MapNav) -> None:
 
 # ------------------------------------------------------------------------------------------- golden
 GOLDEN_SCRIPTS: dict[str, list[str]] = {
-    # test/large/0000: the follower starts in I (gallery), the target is B (laundry), 5 doors away.
+    # test/medium/0002: the follower starts in F (library), the target is C (attic), 5 doors away; from the
+    # larder J two doors lead to an attic (south and west).
     "follower": [
-        "I will go north.",                         # format error -> correction
-        "MOVE: north",                              # "Go north." -> pantry
-        "MOVE: east",                               # "Go to the garage." -> garage
-        "CLARIFY: Which laundry: north or east?",   # "Go to the laundry.": two doors lead to a laundry
-        "MOVE: west",                               # wrong way (answer was north) -> correction
-        "MOVE: east",                               # back into the garage
-        "MOVE: north",                              # "Go to the laundry." again: a lucky guess
-        "MOVE: north",                              # no door -> correction
-        "MOVE: east",                               # studio
-        "MOVE: north",                              # a guess among three laundries: the target
+        "I will go south.",                           # format error -> correction
+        "MOVE: south",                                # "Go to the larder." -> larder
+        "CLARIFY: Can you repeat that?",              # "Go to the attic." is ambiguous; a plea to repeat ...
+        "**CLARIFY:** Which attic, south or west?",   # ... gets it restated; naming the problem resolves it
+        "MOVE: west",                                 # "I mean the attic to the west."
+        "CLARIFY: Which way is the gallery?",         # needless (one door leads to a gallery): costs a move
+        "MOVE: west",                                 # gallery
+        "MOVE: south",                                # wrong way (cellar) -> "Go back to the gallery."
+        "MOVE: west",                                 # no door -> correction
+        "MOVE: north",                                # back into the gallery: the repair
+        "MOVE: west",                                 # foyer
+        "MOVE: north",                                # the attic: arrived in 7 moves (+1 charged question)
     ],
     "instructor": [
-        "Go north to the pantry.",                                                # format error
+        "Go south to the larder.",                                                # format error
         "INSTRUCT: go up",                                                        # nothing to do: rule error
-        "INSTRUCT: go north into the pantry, then east to the garage, then to the laundry",  # asks at G
-        "INSTRUCT: north, then north",                                            # no second north: correction
-        "INSTRUCT: go east into the studio, then north into the laundry",         # arrives
+        "INSTRUCT: go south into the larder, then to the attic",                  # the follower asks at J
+        "INSTRUCT: west into the attic, then west, then west, then west",        # no 3rd west door: it stops
+        "INSTRUCT: go north into the attic",                                      # arrives
     ],
 }
 
 
 @pytest.mark.parametrize("role", ["follower", "instructor"])
 def test_golden_transcript(game: MapNav, role: str) -> None:
-    inst = next(i for i in game.generate("test", n=1) if i.experiment == "large")
-    assert (inst.params["start"], inst.params["target"]) == ("I", "B"), \
+    inst = next(i for i in game.generate("test", n=3) if i.id == "test/medium/0002")
+    assert (inst.params["start"], inst.params["target"]) == ("F", "C"), \
         "the test split changed: rewrite GOLDEN_SCRIPTS, then the golden files"
     rec = run(game, role, GOLDEN_SCRIPTS[role], inst)
     turns = golden_turns(rec)
@@ -399,6 +600,10 @@ def test_golden_transcript(game: MapNav, role: str) -> None:
     check_golden(GOLDEN_DIR / f"mapnav_{role}.json", got)
     assert rec.outcome == "success"
     assert {"clarification", "correction"} <= {t["kind"] for t in turns}
+    # Both roles pay for the questions they caused: the follower for its needless one, the instructor for
+    # the two stops its instructions made necessary.
+    assert rec.scores["charged_questions"] == (1.0 if role == "follower" else 2.0)
+    assert rec.scores["main"] == pytest.approx(100 * 5 / (7 + 1) if role == "follower" else 100 * 5 / (5 + 2))
 
 
 # ------------------------------------------------------------------------------------------- contract
@@ -415,7 +620,7 @@ def test_reference_beats_random(game: MapNav, role: str) -> None:
     tasks = [EpisodeTask(game, inst, role) for inst in game.generate("test")]
     ref = Runner({"learner": ReferencePlayer()}).run(tasks).records
     rnd = Runner({"learner": RandomPlayer(0)}).run(tasks).records
-    assert len(ref) == len(rnd) == 3 * 20
+    assert len(ref) == len(rnd) == 3 * game.split_sizes["test"]
     assert sum(r.scores["main"] for r in ref) / len(ref) >= 95.0
     assert sum(r.scores["main"] for r in rnd) / len(rnd) <= 10.0
 

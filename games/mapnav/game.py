@@ -1,29 +1,21 @@
-"""Map navigation: the game card (:class:`MapNav`), the scorer, and the episode state machine with both teachers."""
+"""Map navigation: the game card (:class:`MapNav`), its instances and its scorer (the episode: ``navigation.py``)."""
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any, ClassVar
 
-from ..episode import Episode, RuleError
+from ..episode import Episode
 from ..game import Game
+from ..policies import CheapPolicy
 from ..records import EpisodeRecord
-from . import prompts
 from .generator import LEVELS, make_house_params
-from .language import MAX_STEPS, Resolution, Step, parse_steps, resolve
-from .maps import OPPOSITE, House, room_types
-from .moves import Move, parse_follower, parse_instructor
+from .moves import FOLLOWER_KEYWORDS, INSTRUCTOR_KEYWORDS
+from .navigation import MapNavEpisode
+from .policies import follower_policies, instructor_policies
 
 __all__ = ["MapNav", "MapNavEpisode"]
-
-# Rewards (documented on the card).
-R_TARGET = 1.0
-R_CLOSER = 0.1
-R_NOT_CLOSER = -0.2
-R_GUESSED = -0.1  # moving although the instruction left the door open (or could not be followed)
-R_GOOD_QUESTION = 0.2
-R_NEEDLESS_QUESTION = -0.1
-R_STOPPED = -0.2  # the instructor's instruction makes the literal follower stop and ask
 
 
 class MapNav(Game):
@@ -36,28 +28,36 @@ class MapNav(Game):
 
     Experiments and instances
         A house is a set of rooms on grid cells (north is up) with doors between some grid-adjacent rooms:
-        a spanning tree grown from a random cell plus random extra doors (loops). Each room has a type from
-        ``rooms.json`` (24 single words written for this project: attic, ballroom, ..., workshop). Levels:
-        ``small``: 4-6 rooms on a 3x3 grid, every type distinct, start and target at least 2 doors apart;
-        ``medium``: 7-9 rooms on 4x4, about a quarter of the rooms repeat a type, distance >= 3, and at least 1
-        *ambiguity point* on the route (a step whose next room has the type of another room behind a door of
-        the same room); ``large``: 10-13 rooms on 5x5, about 45% repeats, distance >= 4, >= 2 ambiguity
-        points. The room count is spread evenly with ``cycle_pick``; every house layout (cells and doors)
-        belongs to one split by a hash of the layout (``split_of``) and the generator redraws until it fits,
-        so test layouts never occur in training. Params: ``rooms`` (``id`` A, B, ... in reading order, ``x``,
+        a spanning tree grown from a random cell plus random extra doors (loops, 30% per neighbouring pair).
+        Each room has a type from ``rooms.json`` (24 single words written for this project: attic, ballroom,
+        ..., workshop). Levels: ``small``: 11-13 rooms on a 4x4 grid, every type distinct, start and target at
+        least 4 doors apart; ``medium``: 14-17 rooms on 5x5, about a quarter of the rooms repeat a type,
+        distance >= 5, and at least 1 *ambiguity point* on the route (a step whose next room has the type of
+        another room behind a door of the same room); ``large``: 18-22 rooms on 6x6, about 45% repeats,
+        distance >= 6, >= 2 ambiguity points. Routes must *take choosing*: the start and target are drawn
+        uniformly among the pairs whose canonical shortest route carries at least 5 / 6 / 7 bits of choice
+        (the sum over its rooms of log2(doors other than the one the follower came by / those of them on a
+        shortest route)), so that a follower that ignores the instructions and never turns back walks a
+        shortest route with chance at most 1/32 / 1/64 / 1/128. The room count is spread evenly with
+        ``cycle_pick``; every house layout (cells and doors) belongs to one split by a hash of the layout
+        (``split_of``) and the generator redraws until it fits, so test layouts never occur in training; the
+        rest (layout, types, start, target) is drawn with the instance's rng, so another instance seed gives
+        other houses. An instance is identified (``instance_key``) by its map (cells, types, doors), start
+        and target; no split holds one twice. Params: ``rooms`` (``id`` A, B, ... in reading order, ``x``,
         ``y``, ``type``), ``doors`` (pairs of ids), ``start``, ``target``, ``shortest`` (doors on a shortest
-        route), ``max_steps`` = 2 x shortest + 4, ``max_instructions`` = 2 x shortest + 6, and the teacher
-        instructor's ``p_ambiguous`` (0 / 0.5 / 0.75) and ``p_room_only`` (0.3).
+        route), ``max_steps`` = shortest + 2 (one wrong door and the way back), ``max_instructions`` = 2 x
+        shortest + 6, and the teacher instructor's ``p_ambiguous`` (0 / 0.5 / 0.75) and ``p_room_only``
+        (0.9). Splits: 100 / 20 / 30 instances per experiment (train / validation / test).
 
-    Action format (the first line starting with the keyword counts; keyword case and spaces are forgiven)
+    Action format (the Playpen's move grammar: exactly one move line, chatter around it ignored)
         instructor: ``INSTRUCT: <free text>`` (1-600 characters), e.g.
         ``INSTRUCT: go north into the hall, then east into the library``.
         follower: ``MOVE: <direction>`` (north, south, east, west, or n/s/e/w), or ``CLARIFY: <question>``
         (1-300 characters).
-        A missing keyword, an empty or too long text, or a MOVE without a direction is a format error. A
-        MOVE through a wall ("There is no door to the west here") and an instruction in which the follower
-        finds no step at all, or more than 20 steps, are rule errors. Each gets a ``correction`` and the
-        player repairs: as everywhere in the Playpen, 2 repairs per kind, the third invalid reply in a row
+        No move line, two move lines, an empty or too long text, or a MOVE without a direction is a format
+        error. A MOVE through a wall ("There is no door to the west here") and an instruction in which the
+        follower finds no step at all, or more than 20 steps, are rule errors. Each gets a ``correction`` and
+        the player repairs: as everywhere in the Playpen, 2 repairs per kind, the third invalid reply in a row
         of that kind aborts.
 
     How instructions are understood (``language.py``, the same for the teacher follower and for the game's
@@ -99,11 +99,17 @@ class MapNav(Game):
         moves; routes are shortest, ties broken north, east, south, west): when the learner is the
         instructor (the reference instructor), the whole route as unambiguous steps in one instruction, "Go
         north into the hall, then east into the library."; when the learner is the follower, one step at a
-        time: "Go to the <type>." with chance ``p_ambiguous`` where that is ambiguous (deliberately: two doors
-        lead to that type) and ``p_room_only`` where it is not, else "Go <dir>." or "Go <dir> into the <type>."
-        (even odds). It answers a question precisely ("Take the north door into the kitchen.") and after a
-        move that did not bring the follower closer it corrects: "That was the wrong way. Go back south into
-        the hall." Its choices use the episode rng only.
+        time, naming the room as people giving directions in a house do: "Go to the <type>." with chance
+        ``p_ambiguous`` where that is ambiguous (deliberately: two doors lead to that type) and
+        ``p_room_only`` where it is not, else "Go <dir>." or "Go <dir> into the <type>." (even odds). After a
+        move that did not bring the follower closer it corrects: "That was the wrong way. Go back." / "... Go
+        back to the hall." (even odds) when the way on is the way it came, else "... Go south into the hall.".
+        It answers a question as a cooperative instructor does (``answers.py``): when the step asked about was
+        not clear and the question engages with it (names one of the doors in question or the room, or asks
+        "which"/"where"/"what way, door, direction") it resolves exactly that: "I mean the kitchen to the
+        east."; a question about a step that was clear gets its instruction restated ("As I said: go to the
+        kitchen. There is only one such door."), and so does a content-free question ("Can you repeat
+        that?"), even on an unclear step. Its choices use the episode rng only.
 
     Episode end
         ``success`` as soon as the follower enters the target room; ``lose`` when the follower has made
@@ -114,20 +120,52 @@ class MapNav(Game):
     Rewards (every move; format error -1, rule error -0.5)
         follower: entering the target +1; else +0.1 for a move that brings it closer to the target, -0.2 for
         one that does not; -0.1 more for a move made on a step that was not clear (a guess); a question
-        +0.2 when the step was not clear, -0.1 when it was.
+        +0.2 when the step was not clear, -0.2 when it was (as much as a wasted move).
         instructor (as the literal follower would carry the instruction out): +0.1 per move that brings the
         follower closer, -0.1 per move that does not, +1 if it reaches the target, -0.2 if the follower has
         to stop and ask (an unclear or impossible step). Teacher-played moves carry rewards by the same rules.
 
     Scores (from the record: params and the notes on each move)
-        ``main`` = 100 x ``efficiency`` on success, else 0; ``efficiency`` = shortest / follower moves, at most
-        1 (0 without moves); ``follower_moves``; ``wrong_moves`` (moves that did not bring the follower
-        closer); ``instructions`` (valid ones); ``clarifications`` (follower questions);
-        ``unneeded_clarifications`` (questions about a clear step); ``missed_clarifications`` (moves made on
-        an unclear step); ``invalid_instructions`` (instructions refused as a rule error, plus instructions
-        the follower found impossible to carry out). Notes on follower moves: ``act`` (``move``/``clarify``),
-        ``ambiguous`` (the step was not clear, so asking was right), ``situation``, ``closer``, ``room``,
+        ``main`` = 100 x ``efficiency`` on success, else 0. ``efficiency`` = shortest / (follower moves +
+        ``charged_questions``), at most 1 (0 without moves): success weighted by path length, where every
+        clarification exchange costs as much as a move and is charged to the party that made it necessary.
+        A question about an unclear step is the instructor's doing (its instruction left the door open), a
+        question about a clear step the follower's; the learner pays for its own: ``charged_questions`` is
+        the number of questions about unclear steps when the learner is the instructor, and of questions
+        about clear steps when it is the follower. Also ``follower_moves``; ``wrong_moves`` (moves that did
+        not bring the follower closer); ``instructions`` (valid ones); ``clarifications`` (follower
+        questions); ``unneeded_clarifications`` (questions about a clear step); ``missed_clarifications``
+        (moves made on an unclear step); ``invalid_instructions`` (instructions refused as a rule error, plus
+        instructions the follower found impossible to carry out).
+        Notes on follower moves: ``act`` (``move``/``clarify``), ``situation``, ``closer``, ``room``,
         ``instruction`` (its number); on instructor moves: ``act="instruct"``, ``steps``, ``relayed_as``.
+
+    Notes for CLU2
+        ``ambiguous`` (follower moves and questions, whenever a step of an instruction is pending, which is
+        always when the follower is asked to move): the ground truth is the resolution of the pending step
+        against what the follower sees, ``True`` unless it is ``clear`` (several doors lead to the room named,
+        the named door leads to another type, or no door fits). Only then is a question the right move.
+        ``consistent`` (follower moves on a step that is not impossible: did it take a door the instruction
+        named or left open; instructor moves: does the instruction agree with the map and the follower's
+        reported position, i.e. carried out literally from where the follower is, it never takes a missing
+        door or a door to another type of room than it names; an ambiguous stop is not an inconsistency).
+        ``repaired`` (the follower's first move after "That was the wrong way. Go ...": did it take the door
+        the correction named; the instructor's first instruction after a follower question or report that it
+        cannot go on: can the follower now take its first step without asking again). Set on the teacher's
+        moves too; only the learner's count. ``act`` is ``clarify`` on questions, ``move``, ``instruct``.
+
+    Cheap policies (``policies.py``; the table below is measured)
+        Attacks on the follower: ask until the instructor says a compass word, with a question
+        (``ask_until_told``) or a plea to repeat (``repeat_until_told``); ask before every move; ask door by
+        door; compass words only (room names ignored), with or without walking on through any door but the
+        way back; walk without reading (first door, first door not back, a random one, the last move again).
+        On the instructor: always "go north", the four compass directions, every room name on the map, the
+        map's room lines, the target's room type, a random walk ending in the target's type. Honest programs
+        (not bounded): a literal keyword follower (compass word, else the door to the room named; guessing,
+        asking when several doors fit, or asking before every move), and a route solver that reads the map
+        (with room names, or compass words only). They show how little language the game needs beyond its
+        vocabulary: a follower must ground room names in what it sees and ask when they do not pick a door;
+        an instructor must read the map and name a route.
 
     Feedback kinds
         ``instruction`` (role rules and map at the start; relayed instructions and answers; "carry on with
@@ -139,13 +177,36 @@ class MapNav(Game):
 
     Version history
         v1: first version.
+        v2: (1) Clarifications cost and are answered as a cooperative instructor would. In v1 questions were
+        free and the teacher answered *any* question with the exact next door, so a follower that asked
+        before every move and obeyed the answer scored 100 without grounding a single room name. Now a
+        question about a clear step costs as much as a move (in ``efficiency`` and its reward), the teacher
+        resolves only the ambiguity the question is about, and it restates its instruction for a question
+        about a clear step or a content-free one: a clarification request buys the information it asks for,
+        nothing more. (2) Houses where the instructions matter: bigger houses (4x4 / 5x5 / 6x6 grids), longer
+        routes (>= 4 / 5 / 6 doors) that take 5 / 6 / 7 bits of choosing, and a move budget of shortest + 2
+        (was 2 x shortest + 4). In v1 most route steps were forced (one way on besides the way back), so a
+        follower that never read an instruction and never turned back scored 49 on the test split. (3) The
+        teacher names rooms rather than compass directions (``p_room_only`` 0.3 -> 0.9; "go back" when the
+        way on is the way the follower came): grounding a referring expression in what one sees is the
+        follower's work, and with compass words in most instructions a follower that ignored every room name
+        scored 67 (81 with the never-turn-back habit). (4) The instructor pays for every question its
+        instructions make necessary (an unclear or impossible step costs as much as a move): in v1 an
+        instructor that never read the map's doors and sent the follower on a random walk ("go <any exit>,
+        then to the <target's type>") scored 39, its failed steps costing nothing. (5) The one move grammar of
+        the Playpen (exactly one move line; v1 took the first line starting with a keyword). (6) Notes for
+        CLU2: ``consistent`` and ``repaired`` on both roles, ``ambiguous`` as before. (7) A random player
+        (random legal moves), ``instance_key``, and a test split of 30 per experiment (the 95% bootstrap
+        half-width of the reference player's mean and of reference - random stays under 4 points; an honest
+        mid-strength program's under 10).
     """
 
     name = "mapnav"
-    version = 1
+    version = 2
     roles = ("instructor", "follower")
     learner_roles = ("instructor", "follower")
     experiments = tuple(LEVELS)
+    split_sizes: ClassVar[dict[str, int]] = {"train": 100, "validation": 20, "test": 30}
     max_moves: ClassVar[int] = 150
     score_ranges: ClassVar[dict[str, tuple[float, float]]] = {
         "efficiency": (0.0, 1.0),
@@ -156,11 +217,23 @@ class MapNav(Game):
         "unneeded_clarifications": (0.0, 150.0),
         "missed_clarifications": (0.0, 150.0),
         "invalid_instructions": (0.0, 150.0),
+        "charged_questions": (0.0, 150.0),
     }
+    move_keywords: ClassVar[dict[str, tuple[str, ...]]] = {"instructor": INSTRUCTOR_KEYWORDS,
+                                                           "follower": FOLLOWER_KEYWORDS}
+
+    def cheap_policies(self, role: str) -> list[CheapPolicy]:
+        return instructor_policies() if role == "instructor" else follower_policies()
 
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
         return make_house_params(rng, level=LEVELS[experiment], split=split, index=index,
                                  key=f"{self.versioned_id}/{split}/{experiment}")
+
+    def instance_key(self, params: dict[str, Any]) -> str:
+        """The map (cells, types, doors) and the route's ends: the teacher's wording probabilities are the
+        level's, not part of the item."""
+        return json.dumps([params["rooms"], params["doors"], params["start"], params["target"]],
+                          sort_keys=True, separators=(",", ":"))
 
     def episode_class(self) -> type[Episode]:
         return MapNavEpisode
@@ -188,191 +261,16 @@ class MapNav(Game):
                     counts["unneeded_clarifications"] += not note.get("ambiguous")
                 if note.get("situation") == "impossible":
                     impossible.add(note.get("instruction"))
-        moves = counts["follower_moves"]
-        efficiency = min(1.0, shortest / moves) if moves and shortest else 0.0
+        # Each clarification exchange is charged to the party that made it necessary: a question about an
+        # unclear step to the instructor whose instruction was unclear, a question about a clear step to the
+        # follower that asked it. The learner pays for its own.
+        charged = (counts["clarifications"] - counts["unneeded_clarifications"]
+                   if record.learner_role == "instructor" else counts["unneeded_clarifications"])
+        cost = counts["follower_moves"] + charged
+        efficiency = min(1.0, shortest / cost) if counts["follower_moves"] and shortest else 0.0
         scores = {k: float(v) for k, v in counts.items()}
         scores["invalid_instructions"] = float(refused + len(impossible))
+        scores["charged_questions"] = float(charged)
         scores["efficiency"] = round(efficiency, 6)
         scores["main"] = 100.0 * efficiency if record.outcome == "success" else 0.0
         return scores
-
-
-class MapNavEpisode(Episode):
-    """One episode. State: the follower's room and last move, the steps left of the current instruction,
-    and the counts the limits need."""
-
-    game: MapNav
-
-    def start(self) -> None:
-        p = self.params
-        self.house = House.from_params(p)
-        self.target = str(p["target"])
-        self.shortest = int(p["shortest"])
-        self.max_steps = int(p["max_steps"])
-        self.max_instructions = int(p["max_instructions"])
-        self.p_ambiguous = float(p.get("p_ambiguous", 0.0))
-        self.p_room_only = float(p.get("p_room_only", 0.0))
-        self.vocabulary = frozenset(room_types()) | frozenset(r.type for r in self.house.rooms.values())
-        self.pos = str(p["start"])
-        self.last_move: str | None = None
-        self.steps: list[Step] = []
-        self.instructions = 0
-        self.follower_moves = 0
-        self.off_route = False  # the follower's last move did not bring it closer: the next instruction corrects
-        self.asked = False  # the follower asked since the last instruction: the next one answers
-        self.tell("instructor", prompts.instructor_intro(self.house, self.pos, self.target, self.max_steps,
-                                                         self.max_instructions), "instruction")
-        self.tell("follower", prompts.FOLLOWER.format(max_steps=self.max_steps), "instruction")
-        self.tell("follower", prompts.view_text(self.house.view(self.pos)), "observation")
-        self.expect("instructor")
-
-    # ---------------------------------------------------------------- moves
-    def parse(self, role: str, text: str) -> Move:
-        return parse_instructor(text) if role == "instructor" else parse_follower(text)
-
-    def apply(self, role: str, move: Move) -> float:
-        if move.kind == "instruct":
-            return self._instruct(move.text)
-        if move.kind == "clarify":
-            return self._clarify(move.text)
-        return self._move(move.text)
-
-    def _resolution(self) -> Resolution | None:
-        """How the follower can carry out the current step from where it is (``None``: no step pending)."""
-        if not self.steps:
-            return None
-        return resolve(self.steps[0], self.house.view(self.pos), self.last_move)
-
-    def _instruct(self, text: str) -> float:
-        steps = parse_steps(text, self.vocabulary)
-        if not steps:
-            raise RuleError(prompts.NO_STEPS)
-        if len(steps) > MAX_STEPS:
-            raise RuleError(prompts.too_many_steps(MAX_STEPS))
-        self.instructions += 1
-        kind = "correction" if self.off_route else "instruction"
-        self.note(act="instruct", steps=len(steps), relayed_as=kind)
-        reward = self._instruction_reward(steps)
-        self.tell("follower", prompts.relay_instruction(text), kind, speaker="instructor")
-        self.steps, self.off_route, self.asked = steps, False, False
-        self.expect("follower")
-        return reward
-
-    def _clarify(self, question: str) -> float:
-        res = self._resolution()
-        situation = res.situation if res else "none"
-        unclear = situation not in ("clear", "none")
-        self.note(act="clarify", ambiguous=unclear, situation=situation, instruction=self.instructions)
-        impossible = situation == "impossible"
-        self.tell("instructor", prompts.relay_question(question, impossible),
-                  "correction" if impossible else "clarification", speaker="follower")
-        self.steps, self.asked = [], True
-        self._hand_to_instructor()
-        return R_GOOD_QUESTION if unclear else R_NEEDLESS_QUESTION
-
-    def _move(self, direction: str) -> float:
-        view = self.house.view(self.pos)
-        there = self.house.exits[self.pos].get(direction)
-        if there is None:
-            raise RuleError(prompts.no_door(direction, view))
-        res = self._resolution()
-        situation = res.situation if res else "none"
-        unclear = situation not in ("clear", "none")
-        dist = self.house.distances(self.target)
-        closer = dist[there] < dist[self.pos]
-        self.pos, self.last_move = there, direction
-        self.follower_moves += 1
-        self.off_route = not closer
-        # Moving through a door the step allows carries the instruction on; any other door abandons it.
-        self.steps = self.steps[1:] if res is not None and direction in res.candidates else []
-        self.note(act="move", ambiguous=unclear, situation=situation, closer=closer, room=there,
-                  instruction=self.instructions)
-        here = self.house.view(there)
-        self.tell("instructor", prompts.report(direction, here), "observation", speaker="follower")
-        penalty = R_GUESSED if unclear else 0.0
-        if there == self.target:
-            self.tell("instructor", prompts.success_instructor(there, here.room_type, self.follower_moves,
-                                                               self.shortest), "environment")
-            self.tell("follower", prompts.success_follower(here.room_type), "environment")
-            self.finish("success", f"reached {there} in {self.follower_moves} moves (shortest {self.shortest})")
-            return round(R_TARGET + penalty, 6)
-        if self.follower_moves >= self.max_steps:
-            for role in self.game.roles:
-                self.tell(role, prompts.out_of_moves(self.max_steps), "environment")
-            self.finish("lose", f"{self.max_steps} follower moves without reaching {self.target}")
-        else:
-            self.tell("follower", prompts.view_text(here), "environment")
-            if self.steps:
-                self.tell("follower", prompts.CONTINUE, "instruction")
-                self.expect("follower")
-            else:
-                self._hand_to_instructor()
-        return round((R_CLOSER if closer else R_NOT_CLOSER) + penalty, 6)
-
-    def _hand_to_instructor(self) -> None:
-        if self.instructions >= self.max_instructions:
-            for role in self.game.roles:
-                self.tell(role, prompts.out_of_instructions(self.max_instructions), "environment")
-            self.finish("lose", f"{self.max_instructions} instructions without reaching {self.target}")
-        else:
-            self.expect("instructor")
-
-    def _instruction_reward(self, steps: list[Step]) -> float:
-        """Shaping for the instructor: carry the steps out as the literal follower would."""
-        dist = self.house.distances(self.target)
-        here, last = self.pos, self.last_move
-        reward = 0.0
-        for step in steps:
-            res = resolve(step, self.house.view(here), last)
-            if res.situation != "clear" or res.direction is None:
-                reward += R_STOPPED
-                break
-            there = self.house.exits[here][res.direction]
-            reward += R_CLOSER if dist[there] < dist[here] else -R_CLOSER
-            here, last = there, res.direction
-            if here == self.target:
-                reward += R_TARGET
-                break
-        return round(reward, 6)
-
-    # -------------------------------------------------------------- teachers
-    def teacher_move(self, role: str) -> str:
-        return self._instructor_move() if role == "instructor" else self._follower_move()
-
-    def _follower_move(self) -> str:
-        """The literal follower: only its view, the pending step and the way it came."""
-        res = self._resolution()
-        if res is None:  # cannot happen: the follower is only asked with a step pending
-            return "CLARIFY: Where should I go?"
-        if res.situation == "clear" and res.direction is not None:
-            return f"MOVE: {res.direction}"
-        suffix = " Which way should I go?" if res.situation == "impossible" else ""
-        return f"CLARIFY: {res.message}{suffix}"
-
-    def _instructor_move(self) -> str:
-        """The map-reading instructor. The follower's room is known from its start and its reported moves."""
-        here = self.pos
-        direction = self.house.next_direction(here, self.target)
-        if direction is None:  # cannot happen: the episode ends when the follower arrives
-            return "INSTRUCT: Stay where you are."
-        nxt = self.house.exits[here][direction]
-        room_type = self.house.rooms[nxt].type
-        if self.learner_role != "follower":
-            # Reference instructor: the whole shortest route, every step unambiguous, in one instruction.
-            steps, room = [], here
-            for d in self.house.route(here, self.target):
-                room = self.house.exits[room][d]
-                steps.append((d, self.house.rooms[room].type))
-            return "INSTRUCT: " + prompts.route(steps)
-        if self.asked:
-            return "INSTRUCT: " + prompts.answer(direction, room_type)
-        if self.off_route:
-            back = self.last_move is not None and direction == OPPOSITE[self.last_move]
-            return "INSTRUCT: " + prompts.wrong_way(direction, room_type, back)
-        same_type = len(self.house.view(here).leading_to(room_type))
-        room_only, with_room = self.rng.random(), self.rng.random()
-        if room_only < (self.p_ambiguous if same_type > 1 else self.p_room_only):
-            return "INSTRUCT: " + prompts.go_room(room_type)
-        if with_room < 0.5:
-            return "INSTRUCT: " + prompts.go_direction_room(direction, room_type)
-        return "INSTRUCT: " + prompts.go_direction(direction)

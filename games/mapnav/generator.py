@@ -3,6 +3,10 @@
 Held-out splits: every house *layout* (room cells and doors, without room types) belongs to one split by a
 hash of the layout (``split_of``); the generator redraws until the layout falls into the requested split, so a
 test layout never appears in training instances, whatever room types it gets.
+
+Routes that take choosing: the start and the target are drawn among the pairs whose shortest route is long
+enough and carries enough *choice* (``choice_bits``), so that a follower that ignores the instructions and
+walks on through any door but the one it came by rarely stumbles on the target within its move budget.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..seeding import cycle_pick, split_of
-from .maps import OFFSETS, House, Room, room_types
+from .maps import OFFSETS, OPPOSITE, House, Room, room_types
 
-__all__ = ["LEVELS", "Level", "ambiguity_points", "make_house_params"]
+__all__ = ["LEVELS", "SLACK", "Level", "ambiguity_points", "choice_bits", "make_house_params"]
 
-#: Redraws before giving up. A draw fails when its layout is in another split (85% of draws for test) or the
-#: level's ambiguity quota cannot be met; a few hundred draws take a few milliseconds.
+#: Redraws before giving up. A draw fails when its layout is in another split (85% of draws for test), has no
+#: route that is long enough and takes enough choosing, or cannot meet the level's ambiguity quota.
 _MAX_DRAWS = 2000
+#: Moves the follower may make beyond the shortest route: one wrong door and the way back. (On a grid every
+#: walk from start to target has the parity of the shortest one, so one more would change nothing.)
+SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -33,15 +40,16 @@ class Level:
     distinct_share: float  # distinct room types / rooms (1.0: every room has its own type)
     extra_door_p: float  # chance of a door between grid-adjacent rooms beyond the spanning tree (loops)
     min_distance: int  # shortest route from start to target, in doors
+    min_choice_bits: float  # how much choosing the route's doors takes (``choice_bits``)
     ambiguity_points: int  # route steps whose next room shares its type with another door of the same room
     p_ambiguous: float  # teacher instructor: chance to say only "Go to the <type>." where that is ambiguous
     p_room_only: float  # teacher instructor: chance to name only the room where that is unambiguous
 
 
 LEVELS: dict[str, Level] = {
-    "small": Level(3, 3, 4, 6, 1.0, 0.25, 2, 0, 0.0, 0.3),
-    "medium": Level(4, 4, 7, 9, 0.75, 0.3, 3, 1, 0.5, 0.3),
-    "large": Level(5, 5, 10, 13, 0.55, 0.3, 4, 2, 0.75, 0.3),
+    "small": Level(4, 4, 11, 13, 1.0, 0.3, 4, 5.0, 0, 0.0, 0.9),
+    "medium": Level(5, 5, 14, 17, 0.75, 0.3, 5, 6.0, 1, 0.5, 0.9),
+    "large": Level(6, 6, 18, 22, 0.55, 0.3, 6, 7.0, 2, 0.75, 0.9),
 }
 
 
@@ -57,11 +65,23 @@ def _layout(rng: random.Random, level: Level, n: int) -> tuple[list[tuple[int, i
     start = (rng.randrange(level.width), rng.randrange(level.height))
     cells = {start}
     doors: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    # The frontier (a cell of the house, a free grid neighbour) is kept up to date as cells are added: the
+    # generator draws thousands of layouts, so it is not rebuilt from scratch at every step.
+    frontier: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+
+    def grow(cell: tuple[int, int]) -> None:
+        cells.add(cell)
+        for e in [e for e in frontier if e[1] == cell]:
+            frontier.discard(e)
+        for d in OFFSETS:
+            nb = _neighbour(cell, d)
+            if nb not in cells and 0 <= nb[0] < level.width and 0 <= nb[1] < level.height:
+                frontier.add((cell, nb))
+
+    grow(start)
     while len(cells) < n:
-        frontier = sorted({(c, nb) for c in cells for d in OFFSETS for nb in [_neighbour(c, d)]
-                           if nb not in cells and 0 <= nb[0] < level.width and 0 <= nb[1] < level.height})
-        c, nb = rng.choice(frontier)
-        cells.add(nb)
+        c, nb = rng.choice(sorted(frontier))
+        grow(nb)
         doors.add((min(c, nb), max(c, nb)))
     for a in sorted(cells):
         for d in ("east", "south"):
@@ -82,6 +102,56 @@ def ambiguity_points(house: House, start: str, target: str) -> int:
         count += len(house.view(here).leading_to(house.rooms[nxt].type)) >= 2
         here = nxt
     return count
+
+
+def choice_bits(house: House, start: str, target: str) -> float:
+    """How much choosing the route's doors takes, in bits: the sum over the rooms of the canonical route of
+    log2(doors the follower could take there / those of them on a shortest route), not counting the door it
+    came through. A follower that ignores the instructions and never turns back walks a shortest route with
+    chance 2 ** -bits."""
+    dist = house.distances(target)
+    bits, here, came = 0.0, start, None
+    for d in house.route(start, target):
+        options = [b for e, b in house.exits[here].items() if came is None or e != OPPOSITE[came]]
+        good = sum(dist[b] < dist[here] for b in options)
+        bits += math.log2(len(options) / good)
+        here, came = house.exits[here][d], d
+    return bits
+
+
+def _bits_to(house: House, target: str) -> dict[str, float]:
+    """:func:`choice_bits` from every room to ``target`` in one pass, nearest rooms first: past its first
+    room, a route continues as the route of its next room does, entered through the same door. (The
+    generator calls this for every room of thousands of houses, hence the plain loops.)"""
+    dist = house.distances(target)
+    after: dict[str, float] = {}  # bits of the route beyond a room's first step
+    out: dict[str, float] = {}
+    for room in sorted(dist, key=lambda r: (dist[r], r)):
+        if room == target:
+            continue
+        exits = house.exits[room]
+        # The canonical next door: the first one (in direction order) to a room one door nearer.
+        d = next(e for e, b in exits.items() if dist[b] == dist[room] - 1)
+        nxt = exits[d]
+        if nxt == target:
+            after[room] = 0.0
+        else:
+            back = OPPOSITE[d]
+            options = [b for e, b in house.exits[nxt].items() if e != back]
+            good = sum(dist[b] < dist[nxt] for b in options)
+            after[room] = math.log2(len(options) / good) + after[nxt]
+        good_here = sum(dist[b] < dist[room] for b in exits.values())
+        out[room] = math.log2(len(exits) / good_here) + after[room]
+    return out
+
+
+def _pick_route(rng: random.Random, house: House, level: Level) -> tuple[str, str] | None:
+    """A (start, target) pair drawn uniformly among those whose route is long enough and takes enough
+    choosing."""
+    pairs = [(a, b) for b in sorted(house.rooms) if max(house.distances(b).values()) >= level.min_distance
+             for a, bits in sorted(_bits_to(house, b).items())
+             if house.distances(b)[a] >= level.min_distance and bits >= level.min_choice_bits]
+    return rng.choice(pairs) if pairs else None
 
 
 def _types(rng: random.Random, level: Level, n: int) -> list[str]:
@@ -124,18 +194,17 @@ def make_house_params(rng: random.Random, *, level: Level, split: str, index: in
         types = _types(rng, level, n)
         house = House([Room(ids[c], c[0], c[1], t) for c, t in zip(cells, types)],
                       [(ids[(x1, y1)], ids[(x2, y2)]) for x1, y1, x2, y2 in doors])
-        pairs = sorted((a, b) for a in house.rooms for b, d in house.distances(a).items()
-                       if d >= level.min_distance)
-        if not pairs:
+        picked = _pick_route(rng, house, level)
+        if picked is None:
             continue
-        start, target = rng.choice(pairs)
+        start, target = picked
         house = _force_ambiguity(rng, house, start, target, level.ambiguity_points)
         if ambiguity_points(house, start, target) < level.ambiguity_points:
             continue
         shortest = house.distances(target)[start]
         return {
             "rooms": house.rooms_params(), "doors": house.doors_params(), "start": start, "target": target,
-            "shortest": shortest, "max_steps": 2 * shortest + 4, "max_instructions": 2 * shortest + 6,
+            "shortest": shortest, "max_steps": shortest + SLACK, "max_instructions": 2 * shortest + 6,
             "p_ambiguous": level.p_ambiguous, "p_room_only": level.p_room_only,
         }
     raise RuntimeError(f"mapnav: no house for split {split!r} after {_MAX_DRAWS} draws")

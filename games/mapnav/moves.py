@@ -1,25 +1,26 @@
-"""Parsing replies into moves: ``INSTRUCT: <text>`` for the instructor, ``MOVE: <direction>`` or
-``CLARIFY: <question>`` for the follower. Shared by the episode and the scorer; never raises anything but
-:class:`FormatError`."""
+"""Parsing replies into moves with the Playpen's one move grammar (``games/grammar.py``): ``INSTRUCT: <text>``
+for the instructor, ``MOVE: <direction>`` or ``CLARIFY: <question>`` for the follower. Only the keywords and
+what a body means live here; never raises anything but :class:`FormatError`."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..episode import FormatError
+from ..grammar import body, find_move, strip_wrapping
 from . import prompts
 from .maps import DIRECTIONS
 
-__all__ = ["MAX_INSTRUCTION_CHARS", "MAX_QUESTION_CHARS", "Move", "parse_follower", "parse_instructor"]
+__all__ = ["FOLLOWER_KEYWORDS", "INSTRUCTOR_KEYWORDS", "MAX_INSTRUCTION_CHARS", "MAX_QUESTION_CHARS", "Move",
+           "parse_follower", "parse_instructor"]
 
 #: A whole route of a large house fits easily ("go north into the conservatory, then ..." x 12).
 MAX_INSTRUCTION_CHARS = 600
 MAX_QUESTION_CHARS = 300
+INSTRUCTOR_KEYWORDS: tuple[str, ...] = ("INSTRUCT",)
+FOLLOWER_KEYWORDS: tuple[str, ...] = ("MOVE", "CLARIFY")
 
-_LINE = re.compile(r"^\s*(INSTRUCT|MOVE|CLARIFY)\s*:(.*)$", re.IGNORECASE)
 _SHORT = {d[0]: d for d in DIRECTIONS}
-_WRAPPING = " \t\"'`*.!,;"
 
 
 @dataclass(frozen=True)
@@ -28,44 +29,21 @@ class Move:
     text: str  # the instruction, the direction or the question
 
 
-def _first_line(text: str, keywords: tuple[str, ...]) -> tuple[str, str] | None:
-    """The first line that starts with one of ``keywords`` and a colon: (keyword, rest of the line)."""
-    for line in text.splitlines():
-        m = _LINE.match(line)
-        if m and m.group(1).upper() in keywords:
-            return m.group(1).upper(), m.group(2).strip()
-    return None
-
-
 def parse_instructor(text: str) -> Move:
-    found = _first_line(text, ("INSTRUCT",))
-    if found is None:
-        raise FormatError("Your reply has no line starting with \"INSTRUCT:\". " + prompts.INSTRUCTOR_FORMAT)
-    body = found[1]
-    if not body:
-        raise FormatError("Your instruction is empty. " + prompts.INSTRUCTOR_FORMAT)
-    if len(body) > MAX_INSTRUCTION_CHARS:
-        raise FormatError(f"Your instruction is longer than {MAX_INSTRUCTION_CHARS} characters. "
-                          + prompts.INSTRUCTOR_FORMAT)
-    return Move("instruct", body)
+    fmt = prompts.INSTRUCTOR_FORMAT
+    line = find_move(text, INSTRUCTOR_KEYWORDS, fmt=fmt)
+    return Move("instruct", body(line, what="instruction", limit=MAX_INSTRUCTION_CHARS, fmt=fmt))
 
 
 def parse_follower(text: str) -> Move:
-    found = _first_line(text, ("MOVE", "CLARIFY"))
-    if found is None:
-        raise FormatError("Your reply has no line starting with \"MOVE:\" or \"CLARIFY:\". "
-                          + prompts.FOLLOWER_FORMAT)
-    keyword, body = found
-    if keyword == "CLARIFY":
-        if not body:
-            raise FormatError("Your question is empty. " + prompts.FOLLOWER_FORMAT)
-        if len(body) > MAX_QUESTION_CHARS:
-            raise FormatError(f"Your question is longer than {MAX_QUESTION_CHARS} characters. "
-                              + prompts.FOLLOWER_FORMAT)
-        return Move("clarify", body)
-    word = body.strip(_WRAPPING).lower()
+    fmt = prompts.FOLLOWER_FORMAT
+    line = find_move(text, FOLLOWER_KEYWORDS, fmt=fmt)
+    if line.keyword == "CLARIFY":
+        return Move("clarify", body(line, what="question", limit=MAX_QUESTION_CHARS, fmt=fmt))
+    raw = body(line, what="direction", limit=MAX_QUESTION_CHARS, fmt=fmt)
+    word = strip_wrapping(raw).lower()
     direction = word if word in DIRECTIONS else _SHORT.get(word)
     if direction is None:
-        shown = body[:30] + ("..." if len(body) > 30 else "")
-        raise FormatError(f"\"{shown}\" is not a direction. " + prompts.FOLLOWER_FORMAT)
+        shown = raw[:30] + ("..." if len(raw) > 30 else "")
+        raise FormatError(f"\"{shown}\" is not a direction. {fmt}")
     return Move("move", direction)

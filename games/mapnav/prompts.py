@@ -32,7 +32,8 @@ library, the follower asks what you mean);
 - it skips parts with "not" or "don't", and ignores a room named after "from", "in", "past" or "leave" \
 ("from the hall, go north" is one move: north). It does not know "left" or "right".
 The follower stops when it reaches the target (you both win), when it cannot follow a part (it tells you \
-why) or when a part is unclear (it asks you). After each move it tells you where it is.
+why) or when a part is unclear (it asks you). After each move it tells you where it is. Every time it has to \
+stop and ask costs as much as an extra move.
 
 The follower may make at most {max_steps} moves, and you may give at most {max_instructions} instructions.
 
@@ -52,8 +53,9 @@ to go through the door in that direction (north, south, east or west), or
 CLARIFY: <question>
 to ask the instructor when an instruction does not tell you which door to take (for example "go to the \
 kitchen" when two doors lead to a kitchen) or cannot be followed from where you are.
-A wrong move costs moves; asking when the instruction is already clear costs time. The game ends when you \
-enter the target room, or after {max_steps} moves.
+A wrong move costs moves, and a question about an instruction that was already clear costs as much as a \
+move (the instructor will only repeat it): ask when an instruction really leaves the door open or cannot be \
+followed, and say what is unclear. The game ends when you enter the target room, or after {max_steps} moves.
 Example: you are in a hall with doors north to a kitchen and east to a library, and the instructor says \
 "Go to the library." Reply:
 MOVE: east"""
@@ -144,16 +146,16 @@ def go_direction_room(direction: str, room_type: str) -> str:
     return f"Go {direction} into the {room_type}."
 
 
+def go_back(room_type: str | None) -> str:
+    return f"Go back to the {room_type}." if room_type else "Go back."
+
+
 def go_room(room_type: str) -> str:
     return f"Go to the {room_type}."
 
 
-def answer(direction: str, room_type: str) -> str:
-    return f"Take the {direction} door into the {room_type}."
-
-
-def wrong_way(direction: str, room_type: str, back: bool) -> str:
-    return f"That was the wrong way. Go {'back ' if back else ''}{direction} into the {room_type}."
+#: The teacher's preamble when the follower's last move did not bring it closer.
+WRONG_WAY = "That was the wrong way."
 
 
 def route(steps: list[tuple[str, str]]) -> str:
