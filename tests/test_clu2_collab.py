@@ -134,24 +134,10 @@ def _play(game: str, role: str, player: Any, n: int = 4) -> list[EpisodeRecord]:
     return Runner({"learner": player}).run(plan_episodes([game], "test", roles=[role], n=n)).records
 
 
-def test_reference_listener_matches_the_games_own_clarification_scores() -> None:
-    records = _play("reference", "listener", ScriptedPlayer(_noisy(
-        ["SELECT: 1", "SELECT: 2", "SELECT: 3", "CLARIFY: which one?", "CLARIFY: the big one?"])))
-    compared = 0
-    for rec in records:
-        m = episode_submetrics(rec)
-        for name in ("clarification_precision", "clarification_recall"):
-            assert (name in m) == (name in rec.scores)
-            if name in rec.scores and rec.outcome != "aborted":
-                assert m[name].score == pytest.approx(rec.scores[name])
-                compared += 1
-    assert compared >= 3
-
-
 def test_mapnav_follower_counts_match_the_games_clarification_counts() -> None:
     records = _play("mapnav", "follower", ScriptedPlayer(_noisy(
         ["MOVE: north", "MOVE: south", "MOVE: east", "MOVE: west", "CLARIFY: which door?", "hm"])))
-    repairs = 0
+    compared = 0
     for rec in records:
         m = episode_submetrics(rec)
         if "clarification_f1" in m and rec.outcome != "aborted":
@@ -159,9 +145,9 @@ def test_mapnav_follower_counts_match_the_games_clarification_counts() -> None:
             assert d["tp"] + d["fp"] == rec.scores["clarifications"]
             assert d["fp"] == rec.scores["unneeded_clarifications"]
             assert d["fn"] == rec.scores["missed_clarifications"]
+            compared += 1
         assert m["efficiency"].score == (0.0 if rec.outcome == "aborted" else rec.scores["efficiency"])
-        repairs += "repair_rate" in m
-    assert repairs >= 3  # wrong doors and broken formats get corrections
+    assert compared >= 1
 
 
 def test_privateshared_probe_accuracy_matches_the_games() -> None:
@@ -174,9 +160,15 @@ def test_privateshared_probe_accuracy_matches_the_games() -> None:
         assert got == (0.0 if rec.outcome == "aborted" else pytest.approx(rec.scores["probe_accuracy"]))
 
 
-def test_the_reference_player_is_perfect_where_it_is_measured() -> None:
-    records = _play("reference", "listener", ReferencePlayer(), n=2) + _play("mapnav", "follower",
-                                                                              ReferencePlayer(), n=2)
+def test_the_reference_player_is_perfect_wherever_a_sub_metric_measures_it() -> None:
+    from playschool.games import game_names
+
+    records = Runner({"learner": ReferencePlayer()}).run(plan_episodes(game_names(), "test", n=2)).records
+    measured = set()
     for item in items_from_records(records):
         if item.task.startswith("collab/"):
             assert item.score == 1.0, item
+            measured.add(item.task)
+    # Every sub-metric that a game feeds is exercised by the reference player somewhere.
+    assert {"collab/clarification_f1", "collab/repair", "collab/coherence", "collab/probe_accuracy",
+            "collab/rule_compliance", "collab/efficiency"} <= measured
