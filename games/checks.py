@@ -171,8 +171,9 @@ def check_self_play(game: Game, per_split: int = 2) -> CheckResult:
 
 
 def _instances_forever(game: Game) -> Iterator[Instance]:
+    instances = game.generate("test", n=3)  # generated once: some generators take seconds
     while True:
-        yield from game.generate("test", n=3)
+        yield from instances
 
 
 def check_hostile(game: Game, n: int = 1000) -> CheckResult:
