@@ -1,5 +1,6 @@
-"""Tests of the negotiation game: parsing, the teacher's reading of free text, move tables for both learner
-roles, clarification behaviour, instances, a golden transcript, reference vs random players and the contract.
+"""Tests of the negotiation game: parsing, the teacher's reading of free text, what a seat can know, move tables
+for both learner seats, the exploits that v1 paid, notes for CLU2, instances, a golden transcript, reference vs
+random players and the contract.
 
 Regenerate the golden transcript after an intended change of behaviour (which also bumps the game version):
 ``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_negotiation.py -k golden``.
@@ -15,17 +16,26 @@ from typing import Any
 import pytest
 from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_rewards, play_script
 from playschool.games import EpisodeRecord, FormatError, Instance, Turn, check_game, split_of
+from playschool.games.checks import play
+from playschool.games.grammar import find_move
 from playschool.games.negotiation import LEVELS, Negotiation, Negotiator, parse_move, prompts, read
-from playschool.games.negotiation.game import _admissible, _guess_is_optimal
+from playschool.games.negotiation.generator import admissible, config_key, draw_values
+from playschool.games.negotiation.moves import BARE, KEYWORDS
 from playschool.games.negotiation.pool import (
+    ITEMS,
+    best_take,
     favourites,
+    gain,
+    is_best,
     is_pareto,
     joint_value,
     max_joint,
-    overlap,
+    min_joint,
     value_of,
-    value_vectors,
 )
+from playschool.games.negotiation.scoring import classify, quality
+from playschool.games.negotiation.teacher import sure_takes
+from playschool.games.policies import instruction_lines, move_lines, score_policies
 
 from playschool import Runner
 from playschool.players import RandomPlayer, ReferencePlayer
@@ -33,18 +43,23 @@ from playschool.runner import EpisodeTask
 
 GOLDEN = GOLDEN_DIR / "negotiation.json"
 
-# A hand-made pool: 1 book, 2 hats, 2 balls. Alice values books=2 hats=3 balls=1, Bob books=0 hats=1 balls=4
-# (each pool worth 10). The joint optimum (16) gives Alice the book and the hats, Bob the balls.
-COUNTS = [1, 2, 2]
-ALICE = [2, 3, 1]
-BOB = [0, 1, 4]
-ALICE_SAYS = "SAY: My values are books=2 hats=3 balls=1."
-BOB_SAYS = "SAY: My values are books=0 hats=1 balls=4."
-ALICE_BEST = "PROPOSE: books=1 hats=2 balls=0"
-BOB_BEST = "PROPOSE: books=0 hats=0 balls=2"
-TEACHER_ALICE = "SAY: My values per item: books=2 hats=3 balls=1."
-TEACHER_BOB = "SAY: My values per item: books=0 hats=1 balls=4."
+# A hand-made pool: 1 book, 2 hats, 2 balls, 1 pen. Alice values books=4 hats=6 balls=2 pens=5, Bob books=3
+# hats=7 balls=1 pens=6. The joint optimum (28) gives Alice the book and the balls, Bob the hats and the pen; the
+# worst split is worth 22.
+COUNTS = [1, 2, 2, 1]
+ALICE = [4, 6, 2, 5]
+BOB = [3, 7, 1, 6]
+ALICE_SAYS = "SAY: My values are books=4 hats=6 balls=2 pens=5."
+ALICE_ASKS = "SAY: My values are books=4 hats=6 balls=2 pens=5. What are yours?"
+BOB_SAYS = "SAY: My values are books=3 hats=7 balls=1 pens=6."
+BOB_ASKS = "SAY: My values are books=3 hats=7 balls=1 pens=6. What are yours?"
+ALICE_BEST = "PROPOSE: books=1 hats=0 balls=2 pens=0"
+BOB_BEST = "PROPOSE: books=0 hats=2 balls=0 pens=1"
+TEACHER_ALICE = "SAY: My values per item: books=4 hats=6 balls=2 pens=5."
+TEACHER_BOB = "SAY: My values per item: books=3 hats=7 balls=1 pens=6."
 ASK = "SAY: " + prompts.ASK_VALUES
+UNTOLD = "SAY: " + prompts.REJECT_UNTOLD + " " + prompts.ASK_VALUES
+BAD = "SAY: " + prompts.REJECT_BAD
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +67,13 @@ def game() -> Negotiation:
     return Negotiation()
 
 
-def hand(disclosure: str = "exact", alice: Sequence[int] = ALICE, bob: Sequence[int] = BOB) -> Instance:
-    params = {"items": ["books", "hats", "balls"], "counts": list(COUNTS),
-              "values": {"alice": list(alice), "bob": list(bob)}, "total": 10, "max_turns": 16,
-              "disclosure": disclosure, "tolerance": 0.05, "max_joint": max_joint(COUNTS, alice, bob)}
-    return Instance(id="hand/0", game="negotiation-v1", split="test", experiment="easy", seed=3, params=params)
+def hand(disclosure: str = "exact", phrasing: str = "pairs", alice: Sequence[int] = ALICE,
+         bob: Sequence[int] = BOB) -> Instance:
+    params = {"items": list(ITEMS), "counts": list(COUNTS), "values": {"alice": list(alice), "bob": list(bob)},
+              "max_value": 10, "max_turns": 16, "disclosure": disclosure, "phrasing": phrasing,
+              "max_joint": max_joint(COUNTS, alice, bob)}
+    return Instance(id="test/easy/0000", game="negotiation-v2", split="test", experiment="easy", seed=3,
+                    params=params)
 
 
 def run(game: Negotiation, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
@@ -66,6 +83,10 @@ def run(game: Negotiation, role: str, replies: Sequence[str], instance: Instance
 
 def moves(rec: EpisodeRecord, speaker: str) -> list[Turn]:
     return [t for t in rec.turns if t.kind == "move" and t.speaker == speaker]
+
+
+def notes(rec: EpisodeRecord, speaker: str) -> list[dict[str, Any]]:
+    return [t.parse or {} for t in moves(rec, speaker)]
 
 
 def after_each(rec: EpisodeRecord) -> list[str]:
@@ -83,32 +104,32 @@ def teacher_texts(rec: EpisodeRecord) -> list[str]:
 
 # --------------------------------------------------------------------------------------------- pool
 def test_pool_arithmetic() -> None:
-    assert value_of([1, 2, 0], ALICE) == 8
-    assert joint_value(COUNTS, [1, 2, 0], ALICE, BOB) == 16 == max_joint(COUNTS, ALICE, BOB)
-    assert joint_value(COUNTS, [0, 0, 2], BOB, ALICE) == 16
-    assert is_pareto(COUNTS, [1, 2, 0], ALICE, BOB)
-    # Alice with hats and balls (8 for her, 0 for Bob) is dominated by Alice with book and hats (8 and 8) ...
-    assert not is_pareto(COUNTS, [0, 2, 2], ALICE, BOB)
-    # ... while Alice taking everything (10 and 0) is Pareto-optimal without being jointly optimal.
-    assert is_pareto(COUNTS, [1, 2, 2], ALICE, BOB)
-    assert overlap(COUNTS, ALICE, BOB, 10) == pytest.approx(0.4)
-    assert favourites([2, 3, 3]) == (1, 2)
-    vectors = value_vectors((1, 2, 2), 10)
-    assert (2, 3, 1) in vectors and all(sum(c * v for c, v in zip(COUNTS, vec)) == 10 for vec in vectors)
-    assert value_vectors((3, 3, 3), 10) == ()
+    assert value_of([1, 0, 2, 0], ALICE) == 8
+    assert joint_value(COUNTS, [1, 0, 2, 0], ALICE, BOB) == 28 == max_joint(COUNTS, ALICE, BOB)
+    assert min_joint(COUNTS, ALICE, BOB) == 22
+    assert best_take(COUNTS, ALICE, BOB) == (1, 0, 2, 0) and best_take(COUNTS, BOB, ALICE) == (0, 2, 0, 1)
+    assert is_best(COUNTS, [1, 0, 2, 0], ALICE, BOB) and not is_best(COUNTS, [1, 0, 2, 1], ALICE, BOB)
+    # Gain places a split between the worst (0) and the best (1): Alice taking everything is worth 25.
+    assert gain(COUNTS, [1, 2, 2, 1], ALICE, BOB) == pytest.approx((25 - 22) / (28 - 22))
+    assert gain(COUNTS, [0, 2, 0, 1], ALICE, BOB) == 0.0
+    # Alice taking everything is Pareto-optimal without being jointly optimal; giving away what she values
+    # more while taking what Bob values more is neither.
+    assert is_pareto(COUNTS, [1, 2, 2, 1], ALICE, BOB) and not is_pareto(COUNTS, [0, 2, 0, 1], ALICE, BOB)
+    assert favourites([2, 3, 3, 0]) == (1, 2)
 
 
 # --------------------------------------------------------------------------------------------- parsing
 @pytest.mark.parametrize(("text", "kind", "take", "said"), [
-    ("PROPOSE: books=1 hats=0 balls=2", "propose", (1, 0, 2), ""),
-    ("  propose:balls=2, book=1 and hat: 0 \n", "propose", (1, 0, 2), ""),
-    ("PROPOSE books=0 hats=0 balls=0", "propose", (0, 0, 0), ""),
-    ("PROPOSE: books = 1, hats = 0, and balls = 2.", "propose", (1, 0, 2), ""),
-    ("PROPOSE: books=9 hats=-1 balls=2", "propose", (9, -1, 2), ""),  # counts are checked by the rules
+    ("PROPOSE: books=1 hats=0 balls=2 pens=0", "propose", (1, 0, 2, 0), ""),
+    ("  propose:balls=2, book=1, pen=0 and hat: 0 ", "propose", (1, 0, 2, 0), ""),
+    ("**PROPOSE:** books = 1, hats = 0, balls = 2 and pens = 0.", "propose", (1, 0, 2, 0), ""),
+    ("PROPOSE: books=9 hats=-1 balls=2 pens=0", "propose", (9, -1, 2, 0), ""),  # counts are the rules' job
+    ("Let me think.\nPROPOSE: books=0 hats=0 balls=0 pens=0\nThat is fair.", "propose", (0, 0, 0, 0), ""),
     ("ACCEPT", "accept", (), ""),
     ("accept.", "accept", (), ""),
+    ("- **ACCEPT**", "accept", (), ""),
     ("SAY: hello there", "say", (), "hello there"),
-    ("say:  two\nlines ", "say", (), "two\nlines"),
+    ("I will ask.\nsay:  what are your values? \nthanks", "say", (), "what are your values?"),
 ])
 def test_parse_accepts(text: str, kind: str, take: tuple[int, ...], said: str) -> None:
     move = parse_move(text)
@@ -116,22 +137,21 @@ def test_parse_accepts(text: str, kind: str, take: tuple[int, ...], said: str) -
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("", "must start with SAY:, PROPOSE: or ACCEPT"),
-    ("I accept", "must start with SAY:, PROPOSE: or ACCEPT"),
-    ("AGREE", "must start with SAY:, PROPOSE: or ACCEPT"),
-    ("SAYING: hi", "must start with SAY:, PROPOSE: or ACCEPT"),
-    ("ACCEPT\nthanks!", "ACCEPT must be the whole reply"),
-    ("ACCEPTED", "must start with SAY:, PROPOSE: or ACCEPT"),
+    ("", "no move line"),
+    ("I accept", "no move line"),
+    ("AGREE", "no move line"),
+    ("SAYING: hi", "no move line"),
+    ("ACCEPT, but only if you give me the hats", "no move line"),
     ("SAY:", "Your SAY is empty"),
     ("SAY: " + "x" * 301, "301 characters"),
-    ("SAY: my values are books=2\nPROPOSE: books=1 hats=0 balls=2", "exactly one move"),
+    ("SAY: my values are books=2\nPROPOSE: books=1 hats=0 balls=2 pens=0", "2 move lines"),
     ("PROPOSE: 2 books, 1 hat", "Write the counts as item=number pairs"),
-    ("PROPOSE: books=1 hats=0", "no count for balls"),
-    ("PROPOSE: books=1 books=2 hats=0 balls=0", "You gave books twice"),
-    ("PROPOSE: books=1 cars=0 balls=0", "'cars' is not an item"),
-    ("PROPOSE: I take books=1 hats=0 balls=2", "Write the counts as item=number pairs"),
-    ("PROPOSE: books=1.5 hats=0 balls=2", "Write the counts as item=number pairs"),
-    ("PROPOSE: books=1\nhats=0 balls=2", "A proposal is one line"),
+    ("PROPOSE: books=1 hats=0 balls=2", "no count for pens"),
+    ("PROPOSE: books=1 books=2 hats=0 balls=0 pens=0", "You gave books twice"),
+    ("PROPOSE: books=1 cars=0 balls=0 pens=0", "'cars' is not an item"),
+    ("PROPOSE: I take books=1 hats=0 balls=2 pens=0", "Write the counts as item=number pairs"),
+    ("PROPOSE: books=1.5 hats=0 balls=2 pens=0", "Write the counts as item=number pairs"),
+    ("PROPOSE: books=<n> hats=<n> balls=<n> pens=<n>", "Write the counts as item=number pairs"),
 ])
 def test_parse_rejects(text: str, message: str) -> None:
     with pytest.raises(FormatError, match=message):
@@ -140,104 +160,116 @@ def test_parse_rejects(text: str, message: str) -> None:
 
 # --------------------------------------------------------------------------------------------- reading SAYs
 @pytest.mark.parametrize(("text", "values", "vague", "question"), [
-    ("My values are books=2 hats=1 balls=3.", {0: 2, 1: 1, 2: 3}, (), False),
+    ("My values are books=2 hats=1 balls=3 pens=0.", {0: 2, 1: 1, 2: 3, 3: 0}, (), False),
     ("books: 3, hats: 1, balls: 2", {0: 3, 1: 1, 2: 2}, (), False),
     ("I value books at 3, hats at 1 and balls at 2", {0: 3, 1: 1, 2: 2}, (), False),
-    ("For me a book is worth 3, a hat 1 and a ball 2", {0: 3, 1: 1, 2: 2}, (), False),
-    ("3 for books, 1 for hats, 2 for balls", {0: 3, 1: 1, 2: 2}, (), False),
+    ("For me a book is worth 3, a hat 1 and a pen 2", {0: 3, 1: 1, 3: 2}, (), False),
     ("Books are worth two points each to me, hats are worth nothing and balls 3.", {0: 2, 1: 0, 2: 3}, (), False),
-    ("hats and balls are worthless to me", {1: 0, 2: 0}, (), False),
-    ("I don\u2019t care about hats", {1: 0}, (), False),
-    ("books and hats are worth 2 each", {0: 2, 1: 2}, (), False),
-    ("I get 3 points per book", {0: 3}, (), False),
+    ("hats and pens are worthless to me", {1: 0, 3: 0}, (), False),
+    ("I don\u2019t care about pens", {3: 0}, (), False),
     ("I value books at 3, what about you?", {0: 3}, (), True),
-    # vague: an item without a number
-    ("I really like hats", {}, (1,), False),
-    ("books are worth a lot to me", {}, (0,), False),
+    ("I really like pens", {}, (3,), False),
     ("Books are worth more to me than balls", {}, (0, 2), False),
-    ("books and hats are worth 2", {}, (0, 1), False),
-    ("Balls are worth the most to me.", {}, (2,), False),
-    ("books=2 but I really like hats", {0: 2}, (1,), False),
-    # not statements about values
+    ("Pens are worth the most to me.", {}, (3,), False),
     ("I take 2 books and you get the hats", {}, (), False),
     ("hello there", {}, (), False),
-    ("Are hats worth 2 to you?", {}, (), True),
-    ("What is each book, hat and ball worth to you, in points?", {}, (), True),
+    ("Are pens worth 2 to you?", {}, (), True),
 ])
 def test_read(text: str, values: dict[int, int], vague: tuple[int, ...], question: bool) -> None:
     r = read(text)
     assert (r.values, r.vague_items, r.question) == (values, vague, question)
 
 
-@pytest.mark.parametrize(("text", "higher", "lower", "claim"), [
-    ("Books are worth more to me than balls", (0,), (2,), True),
-    ("I prefer books to hats", (0,), (1,), True),
-    ("Hats are worth less to me than balls", (2,), (1,), True),
-    ("Balls are worth the most to me", (2,), (0, 1), True),
-    ("hats matter least", (0, 2), (1,), True),
-    ("I really like hats", (1,), (0, 2), False),
-    ("hats are not worth much to me", (0, 2), (1,), False),
-])
-def test_read_comparisons(text: str, higher: tuple[int, ...], lower: tuple[int, ...], claim: bool) -> None:
-    (hint,) = read(text).hints
-    assert (hint.higher, hint.lower, hint.claim) == (higher, lower, claim)
+@pytest.mark.parametrize("phrasing", prompts.PHRASINGS)
+@pytest.mark.parametrize("values", [[2, 0, 7, 3], [1, 1, 8, 10], [0, 10, 0, 1], [5, 5, 5, 5]])
+def test_teacher_values_read_as_meant(phrasing: str, values: list[int]) -> None:
+    """Whichever phrasing the level uses, the other seat reads exactly the numbers that were meant."""
+    reading = read(prompts.exact_values(values, phrasing))
+    assert reading.values == dict(enumerate(values)) and not reading.vague_items and not reading.question
+
+
+def test_phrasings_differ() -> None:
+    said = {p: prompts.exact_values([2, 0, 7, 3], p) for p in prompts.PHRASINGS}
+    assert said["pairs"] == "My values per item: books=2 hats=0 balls=7 pens=3."
+    assert said["digits"] == "Each book is worth 2 points to me, each hat 0, each ball 7 and each pen 3."
+    assert said["words"] == "To me a ball is worth seven points, a pen three, a book two and a hat nothing."
 
 
 def test_teacher_sentences_read_as_meant() -> None:
-    """The teacher's own sentences must mean to the other teacher what they say."""
-    assert read(prompts.exact_values([2, 0, 7])).values == {0: 2, 1: 0, 2: 7}
-    vague = read(prompts.vague_values((1, 2)))
-    assert vague.vague_items == (1, 2) and not vague.question and vague.hints[0].claim
-    for question in (prompts.ASK_VALUES, prompts.clarification(read("I like hats")), prompts.check_total(5, 10)):
+    vague = read(prompts.vague_values((1, 3)))
+    assert vague.vague_items == (1, 3) and not vague.question and vague.hints[0].claim
+    for question in (prompts.ASK_VALUES, prompts.clarification(read("I like hats")), prompts.check_range(2, 15)):
         r = read(question)
-        assert r.question and not r.values and not r.vague_items and not r.mentions
-    assert prompts.clarification(read("I like hats")).startswith(
-        "Do you mean hats are worth more to you than books and balls? What is each book")
-    stands = read(prompts.PROPOSAL_STANDS)
-    assert not stands.mentions and not stands.question
+        assert r.question and not r.values and not r.vague_items and not r.mentions, question
+    for statement in (prompts.REJECT_BAD, prompts.REJECT_UNTOLD, prompts.YOUR_PROPOSAL, prompts.PROPOSAL_STANDS):
+        r = read(statement)
+        assert not r.mentions and not r.question and not r.values, statement
+
+
+# --------------------------------------------------------------------------------------------- what a seat knows
+def test_sure_takes() -> None:
+    counts, mine = (1, 2, 2, 1), (4, 6, 2, 5)
+    # With nothing heard nothing is sure: own values never settle the split.
+    assert sure_takes(counts, mine, (), ()) == ()
+    # With every number heard, exactly the optimum is sure.
+    assert sure_takes(counts, mine, ((0, 3), (1, 7), (2, 1), (3, 6)), ()) == ((1, 0, 2, 0),)
+    # A tie leaves that type's share free.
+    assert len(sure_takes(counts, mine, ((0, 4), (1, 7), (2, 1), (3, 6)), ())) == 2
+    # Three numbers and a vague word about the fourth type are not enough ...
+    hint = read("Pens are worth the most to me.").hints
+    assert sure_takes(counts, mine, ((0, 3), (1, 7), (2, 1)), ()) == ()
+    # ... unless the word settles it: the partner's pens are worth at least its hats (7), more than my 5.
+    assert sure_takes(counts, mine, ((0, 3), (1, 7), (2, 1)), hint) == ((1, 0, 2, 0),)
+
+
+def test_classify_and_quality() -> None:
+    assert classify(True, ((1, 0, 2, 0),), (1, 0, 2, 0)) == "grounded"
+    assert classify(True, (), (1, 0, 2, 0)) == "lucky"
+    assert classify(False, (), (1, 2, 2, 1)) == "guess"
+    assert classify(False, ((1, 0, 2, 0),), (1, 2, 2, 1)) == "contradicts"
+    assert quality(1.0, True, 0, 0) == 1.0 and quality(1.0, True, 2, 0) == 0.25
+    assert quality(1.0, False, 0, 0) == 0.0 and quality(1.0, True, 0, 1) == 0.0
 
 
 # --------------------------------------------------------------------------------------------- learner alice
 ALICE_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
-    ("win", [ALICE_SAYS, ALICE_BEST],
-     {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0, "after": ["observation", "environment"],
+    ("tell-ask-propose", [ALICE_ASKS, ALICE_BEST],
+     {"outcome": "success", "rewards": [0.2, 1.0], "main": 100.0, "after": ["observation", "environment"],
       "teacher": [TEACHER_BOB, "ACCEPT"]}),
-    ("format-error-repaired", ["Hello Bob, let's share.", ALICE_SAYS, ALICE_BEST],
-     {"outcome": "success", "rewards": [-1.0, 0.1, 1.0], "main": 100.0,
+    # Bob states his values at once in easy, so telling is enough; asking is not needed.
+    ("tell-propose", [ALICE_SAYS, ALICE_BEST],
+     {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0}),
+    ("format-error-repaired", ["Hello Bob, let's share.", ALICE_ASKS, ALICE_BEST],
+     {"outcome": "success", "rewards": [-1.0, 0.2, 1.0], "main": 100.0,
       "after": ["correction", "observation", "environment"]}),
-    ("rule-error-repaired", [ALICE_SAYS, "PROPOSE: books=2 hats=2 balls=0", ALICE_BEST],
-     {"outcome": "success", "rewards": [0.1, -0.5, 1.0], "main": 100.0,
+    ("rule-error-repaired", [ALICE_ASKS, "PROPOSE: books=2 hats=0 balls=2 pens=0", ALICE_BEST],
+     {"outcome": "success", "rewards": [0.2, -0.5, 1.0], "main": 100.0,
       "after": ["observation", "correction", "environment"]}),
-    ("accept-without-proposal", ["ACCEPT", ALICE_SAYS, ALICE_BEST],
-     {"outcome": "success", "rewards": [-0.5, 0.1, 1.0], "main": 100.0}),
-    ("bad-proposal-then-accept-teacher-counter", [ALICE_SAYS, "PROPOSE: books=1 hats=2 balls=2", "ACCEPT"],
-     {"outcome": "success", "rewards": [0.1, 0.625, 1.0], "main": 100.0,
-      "teacher": [TEACHER_BOB, BOB_BEST]}),
-    ("worse-counter-proposal-costs", [ALICE_SAYS, "SAY: ok", "PROPOSE: books=1 hats=2 balls=2", "ACCEPT"],
-     {"outcome": "success", "rewards": [0.1, 0.0, -0.375, 1.0], "main": 100.0,
-      "teacher": [TEACHER_BOB, BOB_BEST, BOB_BEST]}),
-    ("question-is-answered", [ALICE_SAYS, "SAY: What do you propose?", "SAY: ok", "ACCEPT"],
-     {"outcome": "success", "rewards": [0.1, 0.0, 0.0, 1.0], "main": 100.0,
-      "after": ["observation", "observation", "observation", "environment"],
-      "teacher": [TEACHER_BOB, TEACHER_BOB, BOB_BEST]}),
+    ("the-proposer-cannot-accept", ["ACCEPT", ALICE_ASKS, ALICE_BEST],
+     {"outcome": "success", "rewards": [-0.5, 0.2, 1.0], "main": 100.0}),
+    # A wrong guess before anything was heard: Bob cannot judge it (he does not know Alice's values) and asks.
+    ("guess-halves", ["PROPOSE: books=1 hats=2 balls=2 pens=1", ALICE_SAYS, ALICE_BEST],
+     {"outcome": "success", "rewards": [-0.25, 0.1, 1.0], "main": 50.0,
+      "teacher": [TEACHER_BOB + " " + UNTOLD[len("SAY: "):], "SAY: " + prompts.YOUR_PROPOSAL, "ACCEPT"]}),
+    # Told everything, Alice proposes against it: Bob turns it down, and nothing she does later earns credit.
+    ("contradiction-zeroes", [ALICE_ASKS, "PROPOSE: books=1 hats=2 balls=2 pens=1", ALICE_BEST],
+     {"outcome": "success", "rewards": [0.2, -0.5, 1.0], "main": 0.0,
+      "teacher": [TEACHER_BOB, BAD, "ACCEPT"]}),
     ("three-format-errors-abort", ["hi", "PROPOSE: 1 book", "ok"],
      {"outcome": "aborted", "rewards": [-1.0, -1.0, -1.0], "main": 0.0,
       "after": ["correction", "correction", "environment"]}),
-    ("three-rule-errors-abort", ["ACCEPT", "PROPOSE: books=5 hats=0 balls=0", "PROPOSE: books=-1 hats=0 balls=0"],
+    ("three-rule-errors-abort", ["ACCEPT", "PROPOSE: books=5 hats=0 balls=0 pens=0",
+                                 "PROPOSE: books=-1 hats=0 balls=0 pens=0"],
      {"outcome": "aborted", "rewards": [-0.5, -0.5, -0.5], "main": 0.0}),
-    # repairs are counted per kind: two rule errors and a format error still leave a chance
-    ("mixed-errors-counted-per-kind", ["ACCEPT", "hm", "PROPOSE: books=0 hats=3 balls=0", ALICE_SAYS, ALICE_BEST],
-     {"outcome": "success", "rewards": [-0.5, -1.0, -0.5, 0.1, 1.0], "main": 100.0}),
     ("turn-limit-loses", ["SAY: hello"] * 8,
      {"outcome": "lose", "rewards": [0.0] * 8, "main": 0.0, "turns": 16.0,
-      "teacher": [TEACHER_BOB, ASK, BOB_BEST] + ["SAY: " + prompts.PROPOSAL_STANDS] * 5}),
+      "teacher": [TEACHER_BOB + " " + prompts.ASK_VALUES] + ["SAY: " + prompts.YOUR_PROPOSAL] * 7}),
 ]
 
 
 @pytest.mark.parametrize(("replies", "expected"), [pytest.param(r, e, id=i) for i, r, e in ALICE_TABLE])
 def test_learner_alice(game: Negotiation, replies: list[str], expected: dict[str, Any]) -> None:
-    rec = run(game, "alice", replies)
-    check_expected(rec, expected)
+    check_expected(run(game, "alice", replies), expected)
 
 
 def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
@@ -255,22 +287,19 @@ def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------------------------- learner bob
 BOB_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
-    ("win-by-accepting", [BOB_SAYS, "ACCEPT"],
+    ("tell-propose", [BOB_SAYS, BOB_BEST],
      {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0, "after": ["observation", "environment"],
-      "teacher": [TEACHER_ALICE, ALICE_BEST]}),
-    # Bob proposes without saying his values: Alice asks for them, then accepts the (optimal) proposal.
-    ("win-by-proposing", [BOB_BEST, "SAY: books=0 hats=1 balls=4"],
-     {"outcome": "success", "rewards": [1.0, 0.1], "main": 100.0, "after": ["clarification", "environment"],
-      "teacher": [TEACHER_ALICE, ASK, "ACCEPT"]}),
-    ("accept-own-proposal-is-a-rule-error", [BOB_BEST, "ACCEPT", "SAY: books=0 hats=1 balls=4"],
-     {"outcome": "success", "rewards": [1.0, -0.5, 0.1], "main": 100.0,
-      "after": ["clarification", "correction", "environment"]}),
-    ("format-error-repaired", ["PROPOSE: balls=2", BOB_SAYS, "ACCEPT"],
+      "teacher": [TEACHER_ALICE + " " + prompts.ASK_VALUES, "SAY: " + prompts.YOUR_PROPOSAL, "ACCEPT"]}),
+    # Knowing Alice's values, Bob proposes the optimum at once; Alice cannot judge it yet and asks for his.
+    ("right-but-untold-then-told", [BOB_BEST, BOB_SAYS, BOB_BEST],
+     {"outcome": "success", "rewards": [1.0, 0.1, 1.0], "main": 100.0,
+      "after": ["clarification", "observation", "environment"]}),
+    ("format-error-repaired", ["PROPOSE: balls=2", BOB_SAYS, BOB_BEST],
      {"outcome": "success", "rewards": [-1.0, 0.1, 1.0], "main": 100.0}),
-    # Lying costs: Alice believes Bob, and the deal is half as good as it could be (not Pareto-optimal).
-    ("false-values-bad-deal", ["SAY: My values are books=10 hats=0 balls=0.", "ACCEPT"],
-     {"outcome": "success", "rewards": [-0.1, 0.25], "main": 50.0,
-      "teacher": [TEACHER_ALICE, "PROPOSE: books=0 hats=2 balls=2"]}),
+    # Lying: Alice believes Bob and accepts the split his false values make best; he could not know it was
+    # the best (it is not), so it earns nothing.
+    ("false-values", ["SAY: My values are books=3 hats=7 balls=1 pens=0.", "PROPOSE: books=0 hats=2 balls=0 pens=0"],
+     {"outcome": "success", "rewards": [-0.1, -0.5], "main": 0.0}),
     ("three-format-errors-abort", ["", "SAY:", "ACCEPT please"],
      {"outcome": "aborted", "rewards": [-1.0, -1.0, -1.0], "main": 0.0}),
     ("turn-limit-loses", ["SAY: hmm"] * 8,
@@ -280,130 +309,187 @@ BOB_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("replies", "expected"), [pytest.param(r, e, id=i) for i, r, e in BOB_TABLE])
 def test_learner_bob(game: Negotiation, replies: list[str], expected: dict[str, Any]) -> None:
-    rec = run(game, "bob", replies)
-    check_expected(rec, expected)
+    check_expected(run(game, "bob", replies), expected)
 
 
-def test_scores_of_a_suboptimal_deal(game: Negotiation) -> None:
-    rec = run(game, "bob", ["SAY: My values are books=10 hats=0 balls=0.", "ACCEPT"])
-    assert rec.scores["joint_value_ratio"] == 0.5  # Bob gets the book (0 to him), Alice hats and balls: 8
-    assert rec.scores["pareto_optimal"] == 0.0
-    assert rec.scores["turns"] == 4.0
-    assert (moves(rec, "bob")[0].parse or {})["consistent"] is False
-    # 10 for the only book adds up to the total, so the teacher has no reason to doubt it.
-    assert not any(t.kind == "clarification" for t in rec.turns if t.to == "bob")
+def test_lucky_deal_earns_nothing(game: Negotiation) -> None:
+    """Alice only says she likes hats most; Bob proposes the optimum without asking and she accepts: a deal at
+    the joint optimum, which Bob could not know to be the best."""
+    rec = run(game, "bob", [BOB_SAYS, BOB_BEST], instance=hand("vague"))
+    assert rec.outcome == "success" and rec.scores["joint_value_ratio"] == 1.0
+    assert rec.scores["grounded"] == 0.0 and rec.scores["main"] == 0.0
+    assert notes(rec, "bob")[1]["proposal"] == "lucky"
+    assert "before you could tell it was the best" in rec.turns[-2].text + rec.turns[-1].text
+
+
+def test_asking_grounds_the_deal(game: Negotiation) -> None:
+    rec = run(game, "bob", [BOB_ASKS, BOB_BEST], instance=hand("vague", "words"))
+    assert teacher_texts(rec)[1] == ("SAY: To me a hat is worth six points, a pen five, a book four and a ball "
+                                     "two.")
+    assert rec.scores["main"] == 100.0 and rec.scores["grounded"] == 1.0
 
 
 def test_messages(game: Negotiation) -> None:
-    rec = run(game, "bob", [BOB_SAYS, "ACCEPT"])
-    to_bob = [t.text for t in rec.turns if t.to == "bob" and t.kind != "instruction"]
-    assert to_bob[0] == "Alice says: My values per item: books=2 hats=3 balls=1."
-    assert to_bob[1] == "(15 turns left.) Your move."
-    assert to_bob[2] == ("Alice proposes: Alice takes books=1 hats=2 balls=0 and you get books=0 hats=0 balls=2, "
-                         "worth 8 points to you. Reply ACCEPT to agree, or make another move.")
-    assert to_bob[-1] == ("Bob accepts. Deal: Alice gets books=1 hats=2 balls=0 and Bob gets books=0 hats=0 "
-                          "balls=2. Your share is worth 8 points to you; the joint value is 16. This is the best "
-                          "possible joint value. The game is over.")
-    instruction = rec.turns[1]
-    assert instruction.to == "bob" and instruction.kind == "instruction"
-    for needle in ("1 book, 2 hats and 2 balls", "Your values per item: books=0 hats=1 balls=4",
-                   "PROPOSE: books=<n> hats=<n> balls=<n>", "ACCEPT", "16 turns", "Alice moves first."):
-        assert needle in instruction.text, needle
-    assert "books=2 hats=3 balls=1" not in instruction.text  # never the partner's values
+    rec = run(game, "alice", [ALICE_ASKS, ALICE_BEST])
+    to_alice = [t.text for t in rec.turns if t.to == "alice" and t.kind != "instruction"]
+    assert to_alice[0] == "Bob says: My values per item: books=3 hats=7 balls=1 pens=6."
+    assert to_alice[1] == "(14 turns left.) Your move."
+    assert to_alice[-1] == ("Bob accepts. Deal: Alice gets books=1 hats=0 balls=2 pens=0 and Bob gets books=0 "
+                            "hats=2 balls=0 pens=1. Your share is worth 8 points to you; the joint value is 28. "
+                            "This is the best possible joint value. The game is over.")
+    to_bob = [t.text for t in rec.turns if t.to == "bob" and t.kind == "observation"]
+    assert to_bob[-1] == ("Alice proposes: Alice takes books=1 hats=0 balls=2 pens=0 and you get books=0 hats=2 "
+                          "balls=0 pens=1, worth 20 points to you. Reply ACCEPT to agree, or SAY why not.")
+
+
+def test_instructions_carry_no_private_data_or_winning_move(game: Negotiation) -> None:
+    """The examples show placeholders only: copying one tells nothing and proposes nothing (v1's example SAY
+    carried the learner's exact values and copying it, then ACCEPT, scored 100)."""
+    for role in ("alice", "bob"):
+        inst = next(i for i in game.generate("test", n=1) if i.experiment == "medium")
+        ep = game.new_episode(inst, role)
+        text = ep.turns[0 if role == "alice" else 1].text
+        own = inst.params["values"][role]
+        assert f"Your values per item: {' '.join(f'{n}={v}' for n, v in zip(ITEMS, own))}." in text
+        assert text.count("=") == text.count("=<n>") + len(ITEMS)  # the values line is the only one with numbers
+        examples = move_lines("\n".join(instruction_lines(({"role": "user", "content": text},))), KEYWORDS, BARE)
+        assert examples, "the instructions show the move forms"
+        for line in examples:
+            move = find_move(line, KEYWORDS, fmt="", bare=BARE)
+            if move.keyword == "PROPOSE":
+                with pytest.raises(FormatError):
+                    parse_move(line)  # a placeholder proposal is not a move at all
+            elif move.keyword == "SAY":
+                assert not read(move.body).values  # tells nothing
+        other = inst.params["values"][prompts.other(role)]
+        assert " ".join(f"{n}={v}" for n, v in zip(ITEMS, other)) not in text  # never the partner's values
 
 
 def test_rule_error_messages(game: Negotiation) -> None:
-    rec = run(game, "alice", ["PROPOSE: books=0 hats=3 balls=0", "PROPOSE: books=0 hats=0 balls=-1", ALICE_SAYS,
-                              ALICE_BEST])
+    rec = run(game, "alice", ["PROPOSE: books=0 hats=3 balls=0 pens=0", "PROPOSE: books=0 hats=0 balls=-1 pens=0",
+                              ALICE_ASKS, "ACCEPT", ALICE_BEST])
     corrections = [t.text for t in rec.turns if t.kind == "correction"]
     assert corrections[0].startswith("There are only 2 hats in the pool, so you cannot take 3.")
     assert corrections[1].startswith("You cannot take -1 balls")
-    assert [t.parse["error"] for t in moves(rec, "alice")[:2] if t.parse] == ["rule", "rule"]
+    assert corrections[2].startswith("In this game you make the proposals and Bob accepts")
 
 
-# --------------------------------------------------------------------------------------------- clarification
-CLARIFY_HATS = ("SAY: Do you mean hats are worth more to you than books and balls? What is each book, hat and "
-                "ball worth to you, in points?")
+def test_responder_cannot_propose(game: Negotiation) -> None:
+    """Whoever plays the responder's seat (here a model partner, fed by hand) cannot propose: the split is the
+    proposer's work."""
+    ep = game.new_episode(hand(), "alice", {"alice": "learner", "bob": "partner"})
+    bob_replies = iter([BOB_BEST, BOB_SAYS, "ACCEPT"])
+    play(ep, {"alice": lambda _m: ALICE_SAYS if not ep.moves else ALICE_BEST, "bob": lambda _m: next(bob_replies)})
+    rec = ep.record()
+    bob = notes(rec, "bob")
+    assert bob[0]["error"] == "rule" and rec.scores["main"] == 100.0
 
 
-def clarifications_to(rec: EpisodeRecord) -> list[str]:
-    return [t.text for t in rec.turns if t.to == rec.learner_role and t.kind == "clarification"]
+def test_turning_down_tells_nothing_until_all_values_are_known(game: Negotiation) -> None:
+    """With one value held back, a guess right on every other type and one wrong everywhere are turned down
+    alike, so turning-downs cannot be used to sort guesses before asking."""
+    withheld = "SAY: My values are books=4, hats=6, balls=2."
+    right = run(game, "alice", [withheld, "PROPOSE: books=1 hats=0 balls=2 pens=1", ALICE_SAYS, ALICE_BEST])
+    wrong = run(game, "alice", [withheld, "PROPOSE: books=0 hats=2 balls=0 pens=1", ALICE_SAYS, ALICE_BEST])
+    assert teacher_texts(right)[1] == teacher_texts(wrong)[1] == UNTOLD
+    # Once every number is known the verdict is exact: a wrong split is "not the best".
+    told = run(game, "alice", [ALICE_SAYS, "PROPOSE: books=0 hats=2 balls=0 pens=1", ALICE_BEST])
+    assert teacher_texts(told)[1] == BAD and told.scores["main"] == 0.0  # it had been told: a contradiction
 
 
-def test_vague_statement_gets_a_clarification(game: Negotiation) -> None:
-    rec = run(game, "alice", ["SAY: I really like hats.", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(rec)[0] == CLARIFY_HATS
-    assert clarifications_to(rec) == ["Bob says: " + CLARIFY_HATS[len("SAY: "):]]
-    assert (moves(rec, "bob")[0].parse or {})["act"] == "clarify"
-    assert rec.scores["main"] == 100.0
-
-
-def test_precise_statement_gets_no_clarification(game: Negotiation) -> None:
-    rec = run(game, "alice", [ALICE_SAYS, ALICE_BEST])
-    assert clarifications_to(rec) == []
-
-
-def test_no_clarification_about_what_is_known(game: Negotiation) -> None:
-    rec = run(game, "alice", [ALICE_SAYS, "SAY: I really like hats.", ALICE_BEST])
-    assert clarifications_to(rec) == []
-
-
-def test_comparison_is_restated(game: Negotiation) -> None:
-    rec = run(game, "alice", ["SAY: Books are worth more to me than balls.", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(rec)[0].startswith("SAY: Do you mean books are worth more to you than balls?")
-
-
-def test_impossible_numbers_are_checked(game: Negotiation) -> None:
-    rec = run(game, "alice", ["SAY: books=5 hats=5 balls=5", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(rec)[0] == ("SAY: By those numbers the whole pool would be worth 25 points to you, not "
-                                     "10. Did I get that right? " + prompts.ASK_VALUES)
-    assert rec.scores["main"] == 100.0
-
-
-def test_at_most_two_clarifications(game: Negotiation) -> None:
-    rec = run(game, "alice", ["SAY: I like hats.", "SAY: I like books.", "SAY: I like balls.", "SAY: ok", "ACCEPT"])
-    asked = [t for t in teacher_texts(rec) if t.startswith("SAY: Do you mean")]
-    assert len(asked) == 2
-    # Having heard only likings, Bob still proposes and Alice accepts: an agreement, maybe not the best.
-    assert rec.outcome == "success"
-
-
-def test_learner_question_is_answered(game: Negotiation) -> None:
-    rec = run(game, "bob", ["SAY: What is each item worth to you?", BOB_SAYS, "ACCEPT"],
-              instance=hand("vague"))
+# --------------------------------------------------------------------------------------------- notes
+def test_notes_ambiguity_and_clarification(game: Negotiation) -> None:
+    rec = run(game, "bob", ["SAY: What is each item worth to you?", BOB_SAYS, BOB_BEST], instance=hand("vague"))
     alice = teacher_texts(rec)
-    assert alice[0] == "SAY: Hats are worth the most to me."
+    assert alice[0] == "SAY: Hats are worth the most to me. " + prompts.ASK_VALUES
     assert alice[1] == TEACHER_ALICE  # the question is answered with exact values
-    relayed = [t for t in rec.turns if t.to == "alice" and t.speaker == "bob" and t.kind != "move"]
-    assert relayed[0].kind == "clarification"
-    notes = [t.parse or {} for t in moves(rec, "bob")]
-    # Alice was vague about hats: asking was the right move, and it is rewarded.
-    assert notes[0]["act"] == "clarify" and notes[0]["ambiguous"] is True
-    assert learner_rewards(rec)[0] == 0.1
-    assert notes[1]["ambiguous"] is False  # Alice has given all her numbers
+    bob = notes(rec, "bob")
+    # Only "hats are worth the most" was heard: the best split is open, and asking is the right move.
+    assert bob[0]["act"] == "clarify" and bob[0]["ambiguous"] is True
+    assert learner_rewards(rec)[0] == pytest.approx(0.1)
+    assert bob[1]["ambiguous"] is False and bob[2]["ambiguous"] is False  # Alice has given her numbers
+    assert bob[2]["proposal"] == "grounded" and bob[2]["consistent"] is True
 
 
-def test_missed_clarification_is_noted(game: Negotiation) -> None:
-    rec = run(game, "bob", [BOB_SAYS, "ACCEPT"], instance=hand("vague"))
-    first = moves(rec, "bob")[0].parse or {}
-    assert first["act"] == "say" and first["ambiguous"] is True
+def test_notes_missed_question(game: Negotiation) -> None:
+    rec = run(game, "bob", [BOB_SAYS, BOB_BEST], instance=hand("vague"))
+    first, proposal = notes(rec, "bob")
+    assert first["act"] == "say" and first["ambiguous"] is True  # should have asked
+    assert proposal["ambiguous"] is True and "consistent" not in proposal
+
+
+def test_notes_repair_after_clarification(game: Negotiation) -> None:
+    # A vague statement gets a clarification request about hats; giving all numbers repairs it.
+    rec = run(game, "alice", ["SAY: I really like hats.", ALICE_SAYS, ALICE_BEST])
+    assert teacher_texts(rec)[0].startswith("SAY: My values per item: books=3 hats=7 balls=1 pens=6. Do you mean "
+                                            "hats are worth more to you than books, balls and pens?")
+    assert notes(rec, "alice")[1]["repaired"] is True
+    # Answering with another vague statement does not.
+    rec = run(game, "alice", ["SAY: I really like hats.", "SAY: Hats matter a lot to me.", ALICE_SAYS, ALICE_BEST])
+    assert notes(rec, "alice")[1]["repaired"] is False
+
+
+def test_notes_repair_after_turning_down(game: Negotiation) -> None:
+    # "Not the best" names the split: a question in between is fine, the next proposal is the repair.
+    rec = run(game, "alice", [ALICE_ASKS, "PROPOSE: books=1 hats=2 balls=2 pens=1", "SAY: Why not?", ALICE_BEST])
+    alice = notes(rec, "alice")
+    assert alice[1]["consistent"] is False and "repaired" not in alice[2] and alice[3]["repaired"] is True
+    # "I cannot agree ... before I know what each item is worth to you" names the values: telling them repairs.
+    rec = run(game, "alice", ["PROPOSE: books=1 hats=2 balls=2 pens=1", "SAY: I like hats.", ALICE_SAYS, ALICE_BEST])
+    assert [n.get("repaired") for n in notes(rec, "alice")] == [None, False, True, None]
+
+
+def test_notes_out_of_range_number(game: Negotiation) -> None:
+    rec = run(game, "alice", ["SAY: books=15 hats=6 balls=2 pens=5", ALICE_SAYS, ALICE_BEST])
+    assert teacher_texts(rec)[0].endswith("did you really mean that each book is worth 15 points to you? "
+                                          + prompts.ASK_VALUES)
+    alice = notes(rec, "alice")
+    assert alice[0]["consistent"] is False and alice[1]["repaired"] is True
 
 
 def test_teacher_does_not_peek(game: Negotiation) -> None:
-    """The teacher's moves depend on what its partner says, never on the partner's hidden values."""
-    for role, script in (("bob", ["SAY: hello", "SAY: I like hats", "PROPOSE: books=1 hats=1 balls=1",
+    """The responder's moves depend on what its partner says, never on the partner's hidden values."""
+    for role, script in (("bob", ["SAY: hello", "SAY: I like hats", "PROPOSE: books=1 hats=1 balls=1 pens=1",
                                   "SAY: ok", "SAY: ok"]),
-                         ("alice", ["SAY: hello", "PROPOSE: books=0 hats=2 balls=0", "SAY: I like balls",
+                         ("alice", ["SAY: hello", "PROPOSE: books=0 hats=2 balls=0 pens=0", "SAY: I like balls",
                                     "SAY: ok", "SAY: ok"])):
         texts = set()
-        for other_values in ([0, 1, 4], [4, 3, 0], [2, 2, 2]):
-            values = {"alice": ALICE, "bob": other_values} if role == "bob" else {"alice": other_values, "bob": BOB}
+        for other_values in ([0, 1, 4, 3], [4, 3, 0, 9], [2, 2, 2, 2]):
+            values = {"alice": other_values, "bob": BOB} if role == "alice" else {"alice": ALICE, "bob": other_values}
             ep = game.new_episode(hand("vague", **values), role)
             replies = iter(script)
             while ep.pending() is not None:
                 ep.act(next(replies, "SAY: ok"))
             texts.add(tuple(teacher_texts(ep.record())))
         assert len(texts) == 1, texts
+
+
+def test_negotiator_knows_only_its_own_values() -> None:
+    n = Negotiator(COUNTS, ALICE, disclosure="exact", proposer=True)
+    assert n.ambiguous and n.estimate() == (5.0, 5.0, 5.0, 5.0)
+    assert n.move(16) == TEACHER_ALICE + " " + prompts.ASK_VALUES
+    n.observe(True, parse_move(n.move(16)))
+    n.observe(False, parse_move(BOB_SAYS))
+    assert n.knows_partner and not n.ambiguous and n.sure() == ((1, 0, 2, 0),)
+    assert n.move(14) == ALICE_BEST
+
+
+# --------------------------------------------------------------------------------------------- the exploits
+def test_issue_exploits_now_lose(game: Negotiation) -> None:
+    """The attacks that v1 paid (copy the example then ACCEPT: 100; silent acceptance or a greedy proposal:
+    about 90), and the others of the suite, score at most 25 and a third of the reference on the test split."""
+    table = score_policies(game)
+    for role in game.learner_roles:
+        reference = table.reference[role].main
+        assert reference == 100.0
+        rows = {row.name: row for row in table.roles[role]}
+        for name in ("copy_example", "cycle_examples", "example_say_then_accept", "always_accept",
+                     "mirror_partner", "repeat_partner", "take_everything", "even_split", "say_chatter",
+                     "greedy_then_accept", "tell_then_accept", "ask_then_greedy", "ask_then_enumerate"):
+            assert rows[name].main <= min(25.0, reference / 3), (role, name, rows[name].main)
+        # The honest program that reads the partner's sentences does the whole job.
+        assert rows["rule_solver"].main == 100.0 and not rows["rule_solver"].degenerate
+        assert table.random[role].main <= 5.0
 
 
 # --------------------------------------------------------------------------------------------- instances
@@ -413,35 +499,54 @@ def test_instances(game: Negotiation) -> None:
             p = inst.params
             counts, a, b = tuple(p["counts"]), tuple(p["values"]["alice"]), tuple(p["values"]["bob"])
             level = LEVELS[inst.experiment]
-            assert p["total"] == level.total and p["disclosure"] == level.disclosure
-            assert value_of(counts, a) == value_of(counts, b) == p["total"]
-            assert p["max_joint"] == max_joint(counts, a, b) > p["total"]
-            assert _admissible(level, counts, a, b)
-            key = f"{list(counts)}|{sorted([list(a), list(b)])}|{level.total}"
-            assert split_of(key, salt="negotiation") == split  # held-out configurations stay held out
+            assert p["disclosure"] == level.disclosure and p["phrasing"] == level.phrasing
+            assert level.count_range[0] <= min(counts) and max(counts) <= level.count_range[1]
+            assert all(abs(x - y) in level.gaps for x, y in zip(a, b))  # never a tie: one optimum
+            assert p["max_joint"] == max_joint(counts, a, b)
+            assert admissible(level, counts, a, b)
+            assert sure_takes(counts, a, (), ()) == () == sure_takes(counts, b, (), ())  # talk is needed
+            assert split_of(config_key(counts, a, b), salt="negotiation") == split  # held out
+            assert game.instance_key(p) == config_key(counts, b, a)  # either seat, the same item
             assert json.loads(json.dumps(p)) == p
-            if level.needs_talk:
-                assert not _guess_is_optimal(counts, level.total, a, b)
-                assert not _guess_is_optimal(counts, level.total, b, a)
 
 
-def test_levels_differ(game: Negotiation) -> None:
-    def mean_overlap(experiment: str) -> float:
-        insts = [i for i in game.generate("train", n=30) if i.experiment == experiment]
-        return statistics.mean(overlap(i.params["counts"], i.params["values"]["alice"],
-                                       i.params["values"]["bob"], i.params["total"]) for i in insts)
+def test_own_values_do_not_tell_the_split() -> None:
+    """Who values a type more is a coin flip whatever one's own value: over many draws, a player with a value
+    in the middle of the range has the higher one about half the time, and the best guess from one's own
+    values is rarely the optimum."""
+    import random
 
-    assert mean_overlap("easy") < mean_overlap("medium") < mean_overlap("hard")
-    hard = [i for i in game.generate("test") if i.experiment == "hard"]
-    assert all(favourites(i.params["values"]["alice"]) == favourites(i.params["values"]["bob"]) for i in hard)
-    assert all(sum(i.params["counts"]) >= 9 for i in hard)
+    rng = random.Random(0)
+    higher = {v: [0, 0] for v in range(11)}
+    right = 0
+    n = 4000
+    for _ in range(n):
+        a, b = draw_values(rng, LEVELS["medium"])
+        for x, y in zip(a, b):
+            higher[x][x > y] += 1
+        guess = tuple(int(x > 5) for x in a)
+        right += guess == tuple(int(x > y) for x, y in zip(a, b))
+    for v in range(3, 8):
+        lo, hi = higher[v]
+        assert 0.4 < hi / (lo + hi) < 0.6, (v, hi / (lo + hi))
+    assert right / n < 0.15
+
+
+def test_test_split_is_distinct_and_seeded(game: Negotiation) -> None:
+    test = game.generate("test")
+    assert len(test) == 3 * 40 and len({game.instance_key(i.params) for i in test}) == len(test)
+    other = game.generate("test", seed=12345)
+    assert not {game.instance_key(i.params) for i in test} & {game.instance_key(i.params) for i in other}
+    train = {game.instance_key(i.params) for i in game.generate("train")}
+    assert not train & {game.instance_key(i.params) for i in test}
 
 
 def test_card_documents_every_score(game: Negotiation) -> None:
     card = game.card
-    assert card.startswith("Negotiation:")
+    assert card.startswith("Negotiation:") and "v2:" in card
     for word in ("alice", "bob", "easy", "medium", "hard", "SAY:", "PROPOSE:", "ACCEPT", "clarification",
-                 "correction", "vague", "Version history", "main", *game.score_ranges):
+                 "correction", "vague", "Version history", "Notes for CLU2", "ambiguous", "consistent", "repaired",
+                 "main", *game.score_ranges):
         assert word in card, word
 
 
@@ -451,44 +556,45 @@ def test_reference_beats_random(game: Negotiation, role: str) -> None:
     tasks = [EpisodeTask(game, inst, role) for inst in game.generate("test")]
     ref = Runner({"learner": ReferencePlayer()}).run(tasks).records
     rnd = Runner({"learner": RandomPlayer(0)}).run(tasks).records
-    assert len(ref) == len(rnd) == len(tasks) == 60
-    ref_main = statistics.mean(r.scores["main"] for r in ref)
-    rnd_main = statistics.mean(r.scores["main"] for r in rnd)
-    assert ref_main >= 95.0, ref_main  # teacher vs teacher shares all values and agrees on an optimum
-    assert rnd_main <= 5.0, rnd_main
-    assert all(r.scores["pareto_optimal"] == 1.0 for r in ref)
+    assert len(ref) == len(rnd) == len(tasks) == 120
+    assert statistics.mean(r.scores["main"] for r in ref) == 100.0  # it asks until sure, then proposes
+    assert statistics.mean(r.scores["main"] for r in rnd) <= 5.0
+    assert all(r.scores["pareto_optimal"] == 1.0 and r.scores["grounded"] == 1.0 for r in ref)
 
 
 def test_teacher_self_play_uses_clarification(game: Negotiation) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "hard")
-    rec = Runner({"learner": ReferencePlayer()}).run([EpisodeTask(game, inst, "alice")]).records[0]
+    rec = Runner({"learner": ReferencePlayer()}).run([EpisodeTask(game, inst, "bob")]).records[0]
     kinds = [t.kind for t in rec.turns if t.kind != "move"]
-    assert kinds.count("clarification") == 2  # each side is vague once, and is asked
-    assert rec.scores["main"] == 100.0 and rec.scores["turns"] == 8.0
+    assert kinds.count("clarification") == 2  # Alice asks for values, Bob asks what "the most" means
+    assert rec.scores["main"] == 100.0 and rec.scores["turns"] == 5.0
+    assert [t.speaker for t in rec.turns if t.kind == "move" and t.text.startswith("PROPOSE")] == ["bob"]
 
 
 # --------------------------------------------------------------------------------------------- golden
 GOLDEN_REPLIES = [
-    "Hi Alice! I think we can make a good deal.",                                  # format error -> correction
-    "SAY: The ball matters a lot to me.",                                          # vague -> clarification
-    "SAY: Yes. My values are books=1 hats=0 balls=6. What exactly are yours?",     # answers, and asks back
-    "PROPOSE: books=0 hats=0 balls=2",                                             # only 1 ball -> correction
-    "ACCEPT",                                                                      # nothing to accept -> correction
-    "PROPOSE: books=0 hats=0 balls=1",                                             # the optimum: Alice accepts
+    "Hi Alice! I think we can make a good deal.",                                   # format error -> correction
+    "SAY: I like books a lot.",                                                     # vague -> clarification
+    "PROPOSE: books=2 hats=2 balls=0 pens=3",                                       # only 2 pens -> correction
+    "PROPOSE: books=2 hats=0 balls=3 pens=0",                                       # a guess: turned down
+    "SAY: Sorry. My values are books=10 hats=4 balls=7 pens=3. What exactly are yours?",  # repairs, asks
+    "PROPOSE: books=2 hats=2 balls=0 pens=2",                                       # the optimum: accepted
 ]
 
 
 def test_golden_transcript(game: Negotiation) -> None:
     inst = next(i for i in game.generate("test", n=1) if i.experiment == "medium")
-    assert (inst.params["counts"], inst.params["values"]) == ([4, 1, 1], {"alice": [2, 2, 0], "bob": [1, 0, 6]}), \
+    assert (inst.params["counts"], inst.params["values"]) == (
+        [2, 2, 3, 2], {"alice": [9, 3, 8, 2], "bob": [10, 4, 7, 3]}), \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden file"
     rec = run(game, "bob", GOLDEN_REPLIES, instance=inst)
     turns = golden_turns(rec)
     # Scores stay out of the golden file: they are asserted here, and common score keys may grow.
     check_golden(GOLDEN, {"instance_id": rec.instance_id, "outcome": rec.outcome, "turns": turns})
     kinds = [t["kind"] for t in turns]
-    assert kinds.count("correction") == 3 and kinds.count("clarification") == 2  # one each way
-    assert rec.scores["main"] == 100.0 and rec.scores["format_errors"] == 1.0 and rec.scores["rule_errors"] == 2.0
+    assert kinds.count("correction") == 2 and kinds.count("clarification") == 4
+    assert rec.scores["main"] == 50.0 and rec.scores["guesses"] == 1.0  # one guess halves the deal
+    assert rec.scores["format_errors"] == 1.0 and rec.scores["rule_errors"] == 1.0
 
 
 # --------------------------------------------------------------------------------------------- contract
@@ -499,21 +605,11 @@ def test_check_game(game: Negotiation) -> None:
 
 
 def test_scores_survive_json_round_trip(game: Negotiation) -> None:
-    for role, script in (("alice", ["SAY: I really like hats.", ALICE_SAYS, "PROPOSE: books=1 hats=2 balls=2",
-                                    "ACCEPT"]),
-                         ("bob", ["SAY: My values are books=10 hats=0 balls=0.", "ACCEPT"]),
+    for role, script in (("alice", ["SAY: I really like hats.", ALICE_SAYS, "PROPOSE: books=1 hats=2 balls=2 pens=1",
+                                    ALICE_BEST]),
+                         ("bob", ["SAY: My values are books=10 hats=0 balls=0 pens=0.",
+                                  "PROPOSE: books=1 hats=0 balls=0 pens=0"]),
                          ("bob", ["SAY: hmm"] * 8)):
         rec = run(game, role, script)
         back = EpisodeRecord.from_json(rec.to_json())
         assert game.score(back) == rec.scores
-
-
-def test_negotiator_knows_only_its_own_values() -> None:
-    n = Negotiator(COUNTS, 10, ALICE, disclosure="exact", tolerance=0.05)
-    assert n.move() == TEACHER_ALICE
-    prior = n.estimate()
-    assert sum(c * e for c, e in zip(COUNTS, prior)) == pytest.approx(10)
-    n.observe(True, parse_move(n.move()))
-    n.observe(False, parse_move("SAY: books=0 hats=1 balls=4"))
-    assert n.knows_partner and n.estimate() == (0.0, 1.0, 4.0)
-    assert n.move() == ALICE_BEST

@@ -1,10 +1,13 @@
-"""Negotiation: a cooperative deal-or-no-deal over books, hats and balls (``negotiation-v1``).
+"""Negotiation: a cooperative deal-or-no-deal over books, hats and balls (``negotiation-v2``).
 
-The game card is the docstring of :class:`Negotiation`; the teacher's policy is :class:`Negotiator`, and
-the rules by which it reads free text are in :mod:`.talk`.
+The game card is the docstring of :class:`Negotiation`; the teacher's policy and belief tracker is
+:class:`Negotiator`, the rules by which it reads free text are in :mod:`.talk`, the instances in
+:mod:`.generator`, the scorer in :mod:`.scoring` and the cheap policies that attack the game in
+:mod:`.attacks`.
 """
 
-from .game import LEVELS, Level, Negotiation, NegotiationEpisode
+from .game import Negotiation, NegotiationEpisode
+from .generator import LEVELS, Level
 from .moves import Move, parse_move
 from .talk import Comparison, Reading, read
 from .teacher import Negotiator

@@ -1,297 +1,269 @@
-"""Negotiation: the game card (:class:`Negotiation`), the instance generator, the scorer and the episode."""
+"""Negotiation: the game card (:class:`Negotiation`), the episode (:class:`NegotiationEpisode`)."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..episode import Episode, MoveError, RuleError
+from ..episode import Episode, RuleError
 from ..game import Game
+from ..policies import CheapPolicy
 from ..records import EpisodeRecord
-from ..seeding import split_of
-from . import prompts
-from .moves import MAX_SAY_CHARS, Move, parse_move
+from . import prompts, scoring
+from .attacks import negotiation_policies
+from .generator import LEVELS, MAX_TURNS, config_key, make_params
+from .moves import BARE, KEYWORDS, MAX_SAY_CHARS, Move, parse_move
 from .pool import (
     ITEMS,
+    MAX_VALUE,
     Vector,
-    favourites,
-    is_pareto,
+    format_split,
+    gain,
+    is_best,
     joint_value,
     max_joint,
-    overlap,
     rest,
     value_of,
-    value_vectors,
 )
 from .talk import holds, read
-from .teacher import Negotiator
 
-__all__ = ["LEVELS", "Level", "Negotiation", "NegotiationEpisode"]
+__all__ = ["Negotiation", "NegotiationEpisode", "PROPOSAL_REWARDS"]
 
-#: Valid moves (both players together) before the game ends without agreement.
-MAX_TURNS = 16
-#: The teacher accepts a split whose (expected) joint value is at least (1 - TOLERANCE) x the best it infers.
-TOLERANCE = 0.05
-#: Rejection-sampling bound of the generator; the shipped levels need a few dozen draws on average.
-_MAX_DRAWS = 100_000
-
-
-@dataclass(frozen=True)
-class Level:
-    """How one experiment draws instances."""
-
-    count_range: tuple[int, int]  # items per type
-    item_range: tuple[int, int]  # items in the pool
-    total: int  # the pool's worth to each player
-    overlap_range: tuple[float, float]  # [lo, hi) of pool.overlap
-    same_favourite: bool | None  # both have the same single top item type / disjoint top types / either
-    disclosure: str  # how the teacher first talks about its values: "exact" or "vague"
-    needs_talk: bool  # neither player's best guess from its own values alone is a joint optimum
-
-
-LEVELS: dict[str, Level] = {
-    "easy": Level((1, 3), (4, 7), 10, (0.0, 0.3), False, "exact", False),
-    "medium": Level((1, 4), (5, 8), 10, (0.3, 0.6), None, "vague", True),
-    "hard": Level((2, 6), (9, 14), 20, (0.5, 0.85), True, "vague", True),
-}
-
-
-def _guess_is_optimal(counts: Vector, total: int, mine: Vector, theirs: Vector) -> bool:
-    """Whether the split a player would propose knowing only its own values (the teacher's policy with
-    nothing heard) is already a joint optimum."""
-    alone = Negotiator(counts, total, mine, disclosure="exact", tolerance=TOLERANCE)
-    take = alone.best(alone.estimate())
-    return joint_value(counts, take, mine, theirs) == max_joint(counts, mine, theirs)
-
-
-def _admissible(level: Level, counts: Vector, a: Vector, b: Vector) -> bool:
-    if any(x == 0 and y == 0 for x, y in zip(a, b)):
-        return False  # an item nobody wants makes no difference to anything
-    if sum(x > 0 for x in a) < 2 or sum(y > 0 for y in b) < 2:
-        return False  # a player who wants one type only makes the split obvious
-    lo, hi = level.overlap_range
-    if not lo <= overlap(counts, a, b, level.total) < hi:
-        return False
-    fa, fb = favourites(a), favourites(b)
-    if level.same_favourite is True and not (len(fa) == 1 and fa == fb):
-        return False
-    if level.same_favourite is False and set(fa) & set(fb):
-        return False
-    # Where talk is needed, neither player's guess from its own values alone may already be optimal.
-    return not level.needs_talk or not (_guess_is_optimal(counts, level.total, a, b)
-                                        or _guess_is_optimal(counts, level.total, b, a))
+#: The reward of a proposal by what it was (``scoring.classify``); a grounded one earns its gain (1 at the
+#: optimum). A guess halves the main score, a contradiction zeroes it.
+PROPOSAL_REWARDS = {"lucky": 0.0, "guess": -0.25, "contradicts": -0.5}
 
 
 class Negotiation(Game):
-    """Negotiation: split a pool of books, hats and balls so that the JOINT value for both players is highest.
+    """Negotiation: the learner proposes a split of books, hats, balls and pens with the highest JOINT value.
 
-    After Lewis et al. (2017), "Deal or no deal?", made cooperative: both players gain the same score, the
-    sum of what each gets by its own private values, so the task is to find out who values what and give
-    every item to whoever values it more.
+    After Lewis et al. (2017), "Deal or no deal?", made cooperative: both players gain the same score, the sum
+    of what each gets by its own private values, so the task is to find out who values what and give every
+    item to whoever values it more. The learner is the one who proposes; its partner tells, asks and judges.
 
     Roles
-        ``alice`` and ``bob``, two negotiators with the same moves; Alice moves first, then they alternate.
-        The learner may play either; the programmatic teacher plays the other.
+        ``alice`` and ``bob``; Alice moves first, then they alternate. The learner may play either seat; the
+        learner's seat is the **proposer** (SAY or PROPOSE), the other seat the **responder** (SAY or ACCEPT),
+        played by the programmatic teacher. In teacher self-play the teacher takes both seats the same way.
 
     Experiments
-        ``easy``: aligned interests (the players mostly want different items: value overlap < 0.3,
-        different favourite types), 1-3 items per type, 4-7 items; the teacher states its exact values
-        at once.
-        ``medium``: partly shared interests (overlap 0.3-0.6), 1-4 per type, 5-8 items; the teacher first
-        only says which type it values most and gives numbers when asked.
-        ``hard``: conflicting interests (overlap 0.5-0.85, both players value the same type most), larger
-        pools (2-6 per type, 9-14 items, values add up to 20); the teacher is first vague as in medium.
-        In medium and hard, talk is needed: neither player's best split from its own values alone (the
-        teacher's proposal with nothing heard) is a joint optimum.
-        The overlap is the pool's value counted at the lower of the two players' values, over the total.
+        Values are drawn type by type: the two players' values of a type are ``gap`` points apart in the
+        public range 0-10, and a fair coin says who has the higher one, so one's own values do not tell who
+        values a type more (only values at the ends of the range give it away). Every configuration needs
+        talk, from either seat: with nothing heard no split is surely the best, nor (medium, hard) after the
+        responder's first, vague statement.
+        ``easy``: 1-2 items per type, 4-7 items, gaps 1-2; the responder states its exact values at once, as
+        ``item=<n>`` pairs.
+        ``medium``: 1-3 per type, 5-9 items, gaps 1-2; the responder first only says which type it values
+        most, and gives numbers when asked, in a sentence with digits ("Each book is worth 2 points to me,
+        each hat 7, ...").
+        ``hard``: 2-4 per type, 9-14 items, gap 1 (the players' values of every type are one point apart);
+        vague first as in medium, numbers when asked in words, most valuable first ("To me a pen is worth
+        seven points, a ball six, a book two and a hat nothing.").
 
     Instances
-        ``params = {"items": ["books", "hats", "balls"], "counts": [3 ints], "values": {"alice": [3 ints],
-        "bob": [3 ints]}, "total": 10 or 20, "max_turns": 16, "disclosure": "exact"|"vague",
-        "tolerance": 0.05, "max_joint": int}``. Values are whole points per item; under each player's
-        values the pool is worth ``total``; every type is worth something to someone; each player values
-        at least two types. Instances are drawn by rejection sampling with the instance rng; a
-        configuration (pool and the two value vectors, either way round) belongs to one split by
-        ``split_of``, so no test configuration occurs in train or validation.
+        ``params = {"items": ["books", "hats", "balls", "pens"], "counts": [4 ints], "values": {"alice":
+        [4 ints], "bob": [4 ints]}, "max_value": 10, "max_turns": 16, "disclosure": "exact"|"vague", "phrasing":
+        "pairs"|"digits"|"words", "max_joint": int}``. A configuration (pool and both value vectors, either
+        way round) belongs to one split by ``split_of``, so no test configuration occurs in train or
+        validation; ``instance_key`` is the configuration, so no split holds one twice (the other seat of a
+        configuration is the same item). Everything is drawn with the instance rng: another instance seed
+        gives other instances with the same levels. Test split: 40 per level.
 
-    Action format (one move per reply; keywords case-insensitive, the colon optional)
-        ``SAY: <text>`` (1-300 characters, may span lines), e.g. ``SAY: My values are books=2 hats=1
-        balls=3. What are yours?``; ``PROPOSE: books=<n> hats=<n> balls=<n>`` (the items the mover takes,
-        the partner gets the rest; every type exactly once, ``=`` or ``:``, separated by spaces, commas or
-        "and"), e.g. ``PROPOSE: books=1 hats=0 balls=2``; ``ACCEPT`` alone (a final ``.`` or ``!`` is
-        forgiven).
-        Format errors (a ``correction``, then a repair): no move keyword at the start, two moves in one
-        reply, text after ACCEPT, an empty or too long SAY, a proposal with a missing, repeated or unknown
-        item type or any other text. Rule errors (a ``correction``): a count above the pool ("There are
-        only 2 hats in the pool, so you cannot take 3. ..."), a negative count, ACCEPT when there is no
-        proposal, ACCEPT of one's own proposal. Invalid replies use up no turn; the third invalid reply of
-        a kind in a row aborts the episode.
+    Action format (one move line per reply, by the Playpen's move grammar: chatter around it is ignored,
+    Markdown decoration forgiven, keywords in any case)
+        ``SAY: <text>`` (one line, 1-300 characters), ``PROPOSE: books=<n> hats=<n> balls=<n> pens=<n>`` (the
+        items the mover takes, the partner gets the rest; every type exactly once, ``=`` or ``:``, separated
+        by spaces, commas or "and"), ``ACCEPT`` alone on its line. The instructions' examples show the forms
+        with ``<n>`` placeholders only, never the role's own values or a split.
+        Format errors (a ``correction``, then a repair): no move line, two move lines, an empty or too long
+        SAY, a proposal with a missing, repeated or unknown item type or any other text. Rule errors (a
+        ``correction``): a count above the pool ("There are only 2 hats in the pool, so you cannot take 3.
+        ..."), a negative count, ACCEPT by the proposer or with no proposal, PROPOSE by the responder. Invalid
+        replies use up no turn; the third invalid reply of a kind in a row aborts the episode.
 
     Flow
-        Each valid move uses one of the ``max_turns`` (16) turns and is relayed to the partner: a SAY as
-        ``observation`` ("Bob says: ..."), or as ``clarification`` when it contains a question (a sentence
-        ending in ``?``); a proposal as ``observation`` with what the receiver's share is worth to it.
-        An ``environment`` line follows ("(13 turns left.) Your move."). A proposal stands until either
-        player proposes again; ACCEPT takes the partner's standing proposal and ends the game.
+        Each valid move uses one of the 16 turns and is relayed to the partner: a SAY as ``observation``
+        ("Bob says: ..."), or as ``clarification`` when it contains a question (a sentence ending in ``?``);
+        a proposal as ``observation`` with what the receiver's share is worth to it. An ``environment`` line
+        follows ("(13 turns left.) Your move."). ACCEPT takes the standing proposal and ends the game.
 
-    Teacher (the same policy in either role; it uses only its own values, the public rules and the moves)
-        It reads a partner's SAY with a fixed rule set (``talk.py``): ``item=<n>``, "books are worth 3",
-        "3 for books", "hats and balls are worthless" give numbers; a statement that names an item type
-        without a number ("I like hats", "books matter more to me than balls", "books and hats are worth
-        2") is **vague**, and read as a comparison where the words allow; sentences ending in ``?`` are
-        questions; talk about the split itself ("I take the books") is ignored. Its estimate of the
-        partner's values is the mean over all value vectors that fit the total and what the partner said
-        (comparisons dropped if they contradict the numbers). Each turn, in this order:
-        1. if the partner asked a question, answer it with its exact values ("My values per item: books=2
-        hats=1 balls=3."), and/or ask a **clarification** (at most 2 per episode) -- both in one SAY --
-        when the partner's last SAY was vague about an item whose value it does not know ("Do you mean
-        hats are worth more to you than books and balls? What is each book, hat and ball worth to you, in
-        points?") or gave numbers that cannot be right ("By those numbers the whole pool would be worth 5
-        points to you, not 10. Did I get that right? What is each ...?");
-        2. ACCEPT the partner's standing proposal if it knows all the partner's values and the proposal's
-        joint value is within ``tolerance`` (5%) of the best;
-        3. if it has not yet talked about its values: state them (exact in easy; in medium/hard only
-        "Balls are worth the most to me.", numbers when asked);
-        4. if the partner has said nothing about its values, ask for them, once;
-        5. ACCEPT a standing proposal within the tolerance of the best expected joint value;
-        6. PROPOSE the split with the highest expected joint value (each type to whoever probably values
-        it more; a type both value the same is shared), or, if its standing proposal is still that split,
-        say that it stands.
-        Teacher against teacher: both learn every value and agree on a joint optimum.
+    Teacher (it uses only its own values, the public rules and the moves; the same code tracks what a
+    learner's seat was told)
+        It reads a partner's SAY with a fixed rule set (``talk.py``): ``item=<n>``, "books are worth 3", "3
+        for books", "a book two and a hat nothing", "hats and balls are worthless" give numbers; a statement
+        that names an item type without a number ("I like hats", "books matter more to me than balls") is
+        **vague**, and read as a comparison where the words allow; sentences ending in ``?`` are questions;
+        talk about the split itself ("I take the books") is ignored. The partner vectors still possible are
+        those in the public range that fit the partner's numbers and (where they agree with the numbers) its
+        comparisons. A split is **sure** for a player when it is the joint optimum for every partner vector
+        still possible; with none sure, the player's situation is **ambiguous**.
+        Responder, each turn: ACCEPT a new proposal if it is sure by what it was told; else one SAY made of:
+        its values, the first time and whenever asked a question (exact when asked or in easy, else "Balls
+        are worth the most to me."); why a new proposal is turned down: "I cannot agree to any split before I
+        know what each item is worth to you." until the partner has given a number for every type (so the
+        verdict never tells a guesser which types it got right), then "... that split is not the best for
+        both of us."; a clarification request (at most 2 per episode) when the partner's last SAY was vague
+        about a type whose number it does not know ("Do you mean hats are worth more to you than books,
+        balls and pens? What is each ...?") or gave a number above 10; else a request for values when it
+        turned a proposal down for want of them, or once when it has heard nothing about them. With nothing
+        to say: "I leave the split to you: propose one when you know enough." It never proposes: the best
+        split is never handed to the learner.
+        Proposer (the reference player in the learner's seat): states its exact values first; answers
+        questions; asks for clarification as above, and for the partner's values while its situation is
+        ambiguous (until 2 turns are left); then proposes a sure split. Teacher against teacher: both learn
+        every value and agree on the joint optimum in 4 (alice proposing) or 5 (bob proposing) turns.
 
     Episode end
         ``success`` on an agreement (any split); ``lose`` after 16 valid moves without one (or at
         ``max_moves`` = 48 replies in all); ``aborted`` after too many invalid replies.
 
-    Rewards (every move, from the mover's view; the joint value is the same for both)
-        PROPOSE: the change of the standing proposal's joint value, as a share of the joint optimum (no
-        standing proposal counts as 0): improving the table pays, a worse counter-proposal costs.
-        ACCEPT: +1 when the deal is at the joint optimum, else 0.5 x its joint value ratio.
-        SAY: +0.1 when it tells the partner at least one of the mover's own values correctly for the first
-        time, -0.1 instead when it states a value or an explicit comparison that is false of the mover's
-        values; +0.1 more for a question while something the partner said about its values is still
-        vague. Format error -1, rule error -0.5.
+    Scores (from the record's params and move texts only; the moves are fed to the trackers again)
+        Each proposal of the learner is, by what it had been told when it made it: **grounded** (sure),
+        **lucky** (the optimum, but not sure: it could not know), a **guess** (wrong, made while ambiguous) or
+        a **contradiction** (wrong although what it had been told settled the best split).
+        ``main`` = 100 x ``joint_gain`` of the deal x 0.5^guesses, if the accepted proposal was grounded and
+        no proposal contradicted what the partner said; else 0 (no deal, a lucky deal, a contradiction). A
+        grounded deal is the optimum, so ``main`` is 100, 50, 25, ... for a learner that found out, and 0 for
+        one that did not. ``joint_gain`` = (J - J_min) / (J* - J_min): where the deal's joint value lies
+        between the worst and the best split (0 without agreement); ``joint_value_ratio`` = J / J*;
+        ``pareto_optimal``; ``agreement``; ``grounded`` (deals only); ``turns`` (valid moves, 0-16);
+        ``proposals``, ``guesses``, ``contradictions`` (the learner's).
 
-    Notes on moves (``parse``)
-        ``act``: ``propose``/``accept``/``say``, or ``clarify`` for a SAY with a question; ``ambiguous``:
-        the partner has talked vaguely about an item type and not yet given its number, so a question is
-        in order; ``consistent`` (SAYs that state values or comparisons): true of the mover's values.
-        Proposals and acceptances note ``joint_ratio``; proposals also ``take``.
+    Rewards (every move, from the mover's view)
+        PROPOSE: its gain (1 at the optimum) if grounded, 0 if lucky, -0.25 for a guess, -0.5 for a
+        contradiction. ACCEPT: the deal's gain. SAY: +0.1 when it tells the partner at least one of the
+        mover's own values correctly for the first time, -0.1 instead when it states a value or an explicit
+        comparison that is false of the mover's values; +0.1 more for a question while the mover's situation is
+        ambiguous. Format error -1, rule error -0.5.
 
-    Scores (from the record's params and move texts only)
-        ``main`` = 100 x ``joint_value_ratio``; ``joint_value_ratio``: joint value of the agreed split over
-        the joint optimum, 0 without agreement; ``pareto_optimal``: 1 if the agreed split is Pareto-optimal
-        (no split gives both at least as much and one of them more), 0 otherwise or without agreement;
-        ``agreement`` (0/1); ``turns``: valid moves made (0-16).
+    Notes for CLU2 (each move's ``parse`` field; both seats get them, only the learner's count)
+        ``act``: ``propose``, ``accept``, ``clarify`` (a SAY with a question: it asks for what it needs to
+        know), ``say``, or ``reject`` (the responder's SAY right after a proposal it did not accept).
+        ``ambiguous`` (every valid move; a question is always allowed): ground truth is the tracker's: by what
+        the partner has said so far, no split is surely the best, so asking is the right move and proposing
+        would be a guess. It is true at the start (own values never settle the split here) and stays true
+        after a vague statement ("Balls are worth the most to me") until the numbers that matter are given.
+        ``consistent``: on a SAY that states values or an explicit comparison, whether it is true of the
+        mover's values (so also whether it agrees with what the mover said before); on a PROPOSE (ACCEPT)
+        made when what the mover had been told settled the best split, whether the split is that split (a
+        contradiction is ``False``). ``repaired``: on the move that answers the partner's clarification
+        request or turning-down, whether it fixes what was named: it gives numbers for every type the request
+        named (a vague type, or, after "I cannot agree to any split before I know ...", every type the partner
+        did not know); it gives a number within 0-10 for the type whose number was out of range; after "that
+        split is not the best", the next proposal (questions in between are allowed) is the optimum. Format
+        and rule corrections are not counted as repairs (recovering the format is not fixing a named
+        misunderstanding). Game-specific: ``proposal`` (grounded/lucky/guess/contradicts), ``take``,
+        ``joint_ratio``.
 
     Feedback kinds
         ``instruction`` (rules, pool, own values, reply format), ``observation`` (the partner's statements
-        and proposals), ``clarification`` (the partner's questions: the teacher's clarification requests
-        and requests for values), ``correction`` (format and rule errors, with a repair), ``environment``
-        (turns left, the deal and its joint value, no deal at the turn limit, the abort message).
+        and proposals), ``clarification`` (the partner's questions: clarification requests and requests for
+        values), ``correction`` (format and rule errors, with a repair), ``environment`` (turns left, the deal
+        and its joint value, no deal at the turn limit, the abort message).
+
+    Cheap policies and honest programs (``attacks.py``; all bounded by the default: <= 25 and <= a third of
+    the reference)
+        Beyond the generic ones (copy the example, always ACCEPT, SAY yes/no/shortest/echo, ...): the
+        instructions' example then ACCEPT, take everything, an even split, chatter, repeat or mirror the
+        partner's proposal, the split its own values suggest (with or without telling its values or asking for
+        the partner's and ignoring the answer), every whole-type split in turn, giving the partner the type it
+        says it likes most, and holding one value back so that turning-downs sort the guesses. The best of
+        them asks, ignores the answer and proposes what its own values suggest: it wins when that happens to
+        be the optimum (about 1 in 10 here, against 1 in 16 for a blind pick), which is the ceiling of any
+        policy that does not read the partner's answer. Honest programs (unbounded): ``pair_solver`` tells,
+        asks and reads ``item=<n>`` pairs only (it solves easy and nothing else); ``rule_solver`` reads the
+        partner's sentences with the game's own reading rules and solves everything: the role needs reading
+        the partner's numbers in three phrasings, a clarifying question, and the per-type comparison.
 
     Version history
         v1: first version.
+        v2: (1) The learner's seat proposes and the teacher partner never does: in v1 the teacher proposed the
+        optimum it had inferred, so accepting it scored 88 on average without a word said, and 100 after
+        copying the example line. Finding the split is now the learner's work; the partner judges a proposal
+        only once it has every number of the learner's, so its turning-downs never sort a guesser's
+        candidates. (2) ``main`` pays what the learner achieved, not luck or the partner's work: a deal counts
+        only if the learner could know its proposal was the best (grounded), a proposal that contradicts what
+        the partner said zeroes it, and every guess halves it (v1 paid 100 x J/J* for any deal, and any deal
+        the teacher would accept was near the optimum). (3) Values are drawn type by type with a fair coin for
+        who values a type more, no longer with equal totals (with 3 types and equal totals one's own values
+        told the optimum 73-88% of the time, so a silent greedy proposal scored 91); a fourth item type (pens)
+        makes a blind or own-value guess right about 1 time in 10 instead of 1 in 5. (4) The instructions'
+        examples use ``<n>`` placeholders: v1's example SAY carried the learner's exact private values and its
+        example proposal the learner's favourite items, so copying them was a valid, informative move. (5) The
+        teacher's exact values come in three phrasings (pairs, digits in a sentence, number words), so reading
+        the partner is part of the task. (6) ``ambiguous`` means the learner cannot yet know the best split
+        (v1: the partner had been vague); ``consistent`` also checks proposals against what the partner said;
+        ``repaired`` on answers to clarification requests and turning-downs. (7) The one move grammar (a SAY
+        is one line), a format-valid random player, ``instance_key`` (the configuration either way round),
+        test split 40 per level (v1: 20). Tolerance 0: only the joint optimum counts as the best split (v1
+        accepted 5% less).
     """
 
     name = "negotiation"
-    version = 1
+    version = 2
     roles = ("alice", "bob")
     learner_roles = ("alice", "bob")
     experiments = tuple(LEVELS)
     max_moves = MAX_TURNS * 3
+    split_sizes: ClassVar[dict[str, int]] = {"train": 100, "validation": 20, "test": 40}
     score_ranges: ClassVar[dict[str, tuple[float, float]]] = {
         "joint_value_ratio": (0.0, 1.0),
+        "joint_gain": (0.0, 1.0),
         "pareto_optimal": (0.0, 1.0),
         "agreement": (0.0, 1.0),
+        "grounded": (0.0, 1.0),
         "turns": (0.0, float(MAX_TURNS)),
+        "proposals": (0.0, float(MAX_TURNS)),
+        "guesses": (0.0, float(MAX_TURNS)),
+        "contradictions": (0.0, float(MAX_TURNS)),
     }
+    move_keywords: ClassVar[dict[str, tuple[str, ...]]] = {"alice": KEYWORDS, "bob": KEYWORDS}
+    bare_keywords: ClassVar[tuple[str, ...]] = BARE
 
-    # ------------------------------------------------------------ instances
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
-        level = LEVELS[experiment]
-        lo, hi = level.count_range
-        for _ in range(_MAX_DRAWS):
-            counts = tuple(rng.randint(lo, hi) for _ in ITEMS)
-            if not level.item_range[0] <= sum(counts) <= level.item_range[1]:
-                continue
-            vectors = value_vectors(counts, level.total)
-            if not vectors:
-                continue  # e.g. 3 of each type cannot be worth 10 in whole points
-            a, b = rng.choice(vectors), rng.choice(vectors)
-            if not _admissible(level, counts, a, b):
-                continue
-            # The key ignores who is who: the same game seen from the other seat is the same configuration.
-            key = f"{list(counts)}|{sorted([list(a), list(b)])}|{level.total}"
-            if split_of(key, salt="negotiation") != split:
-                continue
-            return {
-                "items": list(ITEMS), "counts": list(counts), "values": {"alice": list(a), "bob": list(b)},
-                "total": level.total, "max_turns": MAX_TURNS, "disclosure": level.disclosure,
-                "tolerance": TOLERANCE, "max_joint": max_joint(counts, a, b),
-            }
-        raise RuntimeError(f"negotiation: no {experiment} instance found for {split} (index {index})")
+        return make_params(rng, split=split, experiment=experiment, index=index)
+
+    def instance_key(self, params: dict[str, Any]) -> str:
+        """The pool and both value vectors, either way round (the other seat of a configuration is the same
+        item); the turn limit, disclosure and phrasing follow from the level."""
+        values = params["values"]
+        return config_key(params["counts"], values["alice"], values["bob"])
 
     def episode_class(self) -> type[Episode]:
         return NegotiationEpisode
 
-    # --------------------------------------------------------------- scoring
+    def cheap_policies(self, role: str) -> list[CheapPolicy]:
+        return negotiation_policies()
+
     def game_scores(self, record: EpisodeRecord) -> dict[str, float]:
-        params = record.instance.get("params", {})
-        counts = tuple(int(c) for c in params.get("counts", ()))
-        values = {r: tuple(int(v) for v in params.get("values", {}).get(r, ())) for r in self.roles}
-        standing: tuple[str, Vector] | None = None
-        agreed: tuple[str, Vector] | None = None
-        turns = 0
-        for t in record.turns:
-            if t.kind != "move" or not (t.parse or {}).get("ok"):
-                continue
-            turns += 1
-            try:
-                move = parse_move(t.text)
-            except MoveError:  # cannot happen for a move that parsed live; a hand-edited record is no crash
-                continue
-            if move.kind == "propose":
-                standing = (t.speaker, move.take)
-            elif move.kind == "accept" and standing is not None:
-                agreed = standing
-        scores = {"joint_value_ratio": 0.0, "pareto_optimal": 0.0, "agreement": 0.0, "turns": float(turns)}
-        if agreed is not None and counts and all(len(v) == len(counts) for v in values.values()):
-            proposer, take = agreed
-            mine, theirs = values[proposer], values[prompts.other(proposer)]
-            best = max_joint(counts, mine, theirs)
-            scores["agreement"] = 1.0
-            scores["joint_value_ratio"] = joint_value(counts, take, mine, theirs) / best if best else 1.0
-            scores["pareto_optimal"] = float(is_pareto(counts, take, mine, theirs))
-        scores["main"] = 100.0 * scores["joint_value_ratio"]
-        return scores
+        return scoring.game_scores(record)
 
 
 class NegotiationEpisode(Episode):
-    """One negotiation. State: the standing proposal, the turn count and one :class:`Negotiator` per role
-    (the teacher's policy; for a learner-played role it only tracks what that role was told, for the notes)."""
+    """One negotiation. The learner's seat is the proposer, the other seat the responder. State: the standing
+    proposal, the turn count and one :class:`Negotiator` per seat (the teacher's policy; for a seat played by
+    someone else it only tracks what that seat was told, for the notes)."""
 
     game: Negotiation
 
     def start(self) -> None:
         p = self.params
         self.counts: Vector = tuple(int(c) for c in p["counts"])
-        self.total = int(p["total"])
         self.max_turns = int(p.get("max_turns", MAX_TURNS))
         self.values: dict[str, Vector] = {r: tuple(int(v) for v in p["values"][r]) for r in self.game.roles}
         self.best_joint = max_joint(self.counts, self.values["alice"], self.values["bob"])
+        self.proposer = self.learner_role
         self.standing: tuple[str, Vector] | None = None  # (proposer, what the proposer takes)
+        self.kinds: list[str] = []  # what each of the proposer's proposals was (scoring.classify)
         self.turn = 0
         # Own values each role has told its partner correctly (numbers), for the SAY reward.
         self.told: dict[str, set[int]] = {r: set() for r in self.game.roles}
-        self.negotiators = {
-            r: Negotiator(self.counts, self.total, self.values[r], disclosure=str(p.get("disclosure", "exact")),
-                          tolerance=float(p.get("tolerance", TOLERANCE)))
-            for r in self.game.roles
-        }
+        # What a role was asked to fix by its partner's last clarification or rejection (for ``repaired``).
+        self.requests: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self.negotiators = scoring.trackers(p, self.proposer)
         for role in self.game.roles:
-            self.tell(role, prompts.instructions(role, self.counts, self.values[role], self.total,
+            self.tell(role, prompts.instructions(role, role == self.proposer, self.counts, self.values[role],
                                                  self.max_turns, MAX_SAY_CHARS), "instruction")
         self.expect("alice")
 
@@ -301,7 +273,9 @@ class NegotiationEpisode(Episode):
 
     def apply(self, role: str, move: Move) -> float:
         partner = prompts.other(role)
-        ambiguous = bool(self.negotiators[role].unclear)
+        mine = self.negotiators[role]
+        ambiguous = mine.ambiguous
+        request = self.requests.pop(role, None)
         if move.kind == "propose":
             reward = self._propose(role, move.take)
         elif move.kind == "accept":
@@ -309,8 +283,10 @@ class NegotiationEpisode(Episode):
         else:
             reward = self._say(role, move.text, ambiguous)
         self.note(ambiguous=ambiguous)
-        self.negotiators[role].observe(True, move)
+        mine.observe(True, move)
         self.negotiators[partner].observe(False, move)
+        if request is not None:
+            self._note_repair(role, move, request)
         self.turn += 1
         if not self.done:
             if self.turn >= self.max_turns:
@@ -322,40 +298,64 @@ class NegotiationEpisode(Episode):
                 self.expect(partner)
         return round(reward, 6)
 
+    def _best(self, proposer: str, take: Vector) -> bool:
+        return is_best(self.counts, take, self.values[proposer], self.values[prompts.other(proposer)])
+
+    def _gain(self, proposer: str, take: Vector) -> float:
+        return gain(self.counts, take, self.values[proposer], self.values[prompts.other(proposer)])
+
     def _ratio(self, proposer: str, take: Vector) -> float:
         joint = joint_value(self.counts, take, self.values[proposer], self.values[prompts.other(proposer)])
         return joint / self.best_joint if self.best_joint else 1.0
 
     def _propose(self, role: str, take: Vector) -> float:
+        partner = prompts.other(role)
+        if role != self.proposer:
+            raise RuleError(prompts.RESPONDER_PROPOSES.format(them=prompts.NAMES[partner],
+                                                              their=prompts.NAMES[partner] + "'s"))
         for i, (t, c) in enumerate(zip(take, self.counts)):
             if t < 0:
                 raise RuleError(prompts.negative(i, t))
             if t > c:
                 raise RuleError(prompts.too_many(i, t, c))
-        before = self._ratio(*self.standing) if self.standing is not None else 0.0
+        sure = self.negotiators[role].sure()
+        kind = scoring.classify(self._best(role, take), sure, take)
         self.standing = (role, take)
-        after = self._ratio(role, take)
-        self.note(act="propose", take=list(take), joint_ratio=round(after, 6))
-        partner = prompts.other(role)
-        self.tell(partner, prompts.relay_proposal(role, take, self.counts, self.values[partner]), "observation",
-                  speaker=role)
-        return after - before
+        self.kinds.append(kind)
+        notes: dict[str, Any] = {"act": "propose", "take": list(take), "proposal": kind,
+                                 "joint_ratio": round(self._ratio(role, take), 6)}
+        if sure:  # what it was told settles the best split: does the proposal agree with it?
+            notes["consistent"] = take in sure
+        self.note(**notes)
+        relayed = prompts.relay_proposal(role, take, self.counts, self.values[partner])
+        self.tell(partner, relayed, "observation", speaker=role)
+        return self._gain(role, take) if kind == "grounded" else PROPOSAL_REWARDS[kind]
 
     def _accept(self, role: str) -> float:
+        partner = prompts.other(role)
+        if role == self.proposer:
+            raise RuleError(prompts.PROPOSER_ACCEPTS.format(them=prompts.NAMES[partner]))
         if self.standing is None:
-            raise RuleError(prompts.NO_PROPOSAL)
+            raise RuleError(prompts.NO_PROPOSAL.format(them=prompts.NAMES[partner]))
         proposer, take = self.standing
-        if proposer == role:
-            raise RuleError(prompts.OWN_PROPOSAL.format(them=prompts.NAMES[prompts.other(role)]))
+        if proposer == role:  # cannot happen while only the proposer proposes; kept for safety
+            raise RuleError(prompts.OWN_PROPOSAL.format(them=prompts.NAMES[partner]))
         ratio = self._ratio(proposer, take)
+        notes: dict[str, Any] = {"act": "accept", "joint_ratio": round(ratio, 6)}
+        sure = self.negotiators[role].sure()
+        if sure:
+            notes["consistent"] = rest(self.counts, take) in sure
+        self.note(**notes)
         joint = round(ratio * self.best_joint)
-        self.note(act="accept", joint_ratio=round(ratio, 6))
+        credit = prompts.credit(prompts.NAMES[role], self.kinds[-1] == "lucky", self.kinds.count("guess"),
+                                self.kinds.count("contradicts"))
         for r in self.game.roles:
             share = take if r == proposer else rest(self.counts, take)
-            self.tell(r, prompts.deal(role, proposer, take, self.counts, value_of(share, self.values[r]), joint,
-                                      self.best_joint), "environment")
+            text = prompts.deal(role, proposer, take, self.counts, value_of(share, self.values[r]), joint,
+                                self.best_joint)
+            self.tell(r, f"{text} {credit}" if credit and r == proposer else text, "environment")
         self.finish("success", f"agreement at {ratio:.0%} of the joint optimum")
-        return 1.0 if ratio >= 1.0 else 0.5 * ratio
+        return self._gain(proposer, take)
 
     def _say(self, role: str, text: str, ambiguous: bool) -> float:
         reading = read(text)
@@ -368,14 +368,74 @@ class NegotiationEpisode(Episode):
         reward = -0.1 if false else (0.1 if new else 0.0)
         if reading.question and ambiguous:
             reward += 0.1
-        notes: dict[str, Any] = {"act": "clarify" if reading.question else "say"}
+        mine = self.negotiators[role]
+        rejecting = mine.fresh and self.standing is not None and self.standing[0] != role
+        act = "reject" if rejecting else "clarify" if reading.question else "say"
+        notes: dict[str, Any] = {"act": act}
         if reading.values or claims:
             notes["consistent"] = not false
         self.note(**notes)
+        self._ask_to_fix(role, reading.question, rejecting)
         kind = "clarification" if reading.question else "observation"
         self.tell(prompts.other(role), prompts.relay_say(role, text), kind, speaker=role)
         return reward
 
-    # -------------------------------------------------------------- teacher
+    # ----------------------------------------------------------- repairs
+    def _ask_to_fix(self, role: str, question: bool, rejecting: bool) -> None:
+        """Record what ``role``'s SAY asks its partner to fix: a split it turned down that is surely not the
+        best (``split``), a number outside the range of values (``range``), or the partner's values it asked
+        about because they were vague or it could not judge a proposal without them (``items``)."""
+        mine = self.negotiators[role]
+        partner = prompts.other(role)
+        turned_down = rest(self.counts, self.standing[1]) if rejecting and self.standing is not None else None
+        if turned_down is not None and mine.judge(turned_down) == "bad":
+            self.requests[partner] = ("split", ())
+        elif question and mine.to_check is not None:
+            self.requests[partner] = ("range", (mine.to_check[0],))
+        elif question and (mine.to_clarify is not None or rejecting):
+            named = set(mine.unclear) if mine.to_clarify is not None else set()
+            if rejecting:
+                named |= {i for i in range(len(ITEMS)) if i not in mine.known}
+            self.requests[partner] = ("items", tuple(sorted(named)))
+
+    def _note_repair(self, role: str, move: Move, request: tuple[str, tuple[int, ...]]) -> None:
+        """Note ``repaired`` on the move that answers a partner's clarification or rejection."""
+        what, items = request
+        heard = self.negotiators[prompts.other(role)]
+        if what == "split":
+            if move.kind != "propose":
+                self.requests[role] = request  # asking first is fine; the next proposal is the repair
+                return
+            self.note(repaired=self._best(role, move.take))
+        elif what == "range":
+            said = read(move.text).values if move.kind == "say" else {}
+            self.note(repaired=all(0 <= said.get(i, -1) <= MAX_VALUE for i in items))
+        else:
+            self.note(repaired=all(i in heard.known for i in items))
+
+    # -------------------------------------------------------------- players
     def teacher_move(self, role: str) -> str:
-        return self.negotiators[role].move()
+        return self.negotiators[role].move(self.max_turns - self.turn)
+
+    def random_move(self, role: str, rng: random.Random) -> str:
+        """A random legal move of the seat: the proposer SAYs a random sentence of the game's vocabulary or
+        PROPOSEs a random split of the pool; the responder SAYs one or ACCEPTs a standing proposal."""
+        if role != self.proposer:
+            if self.standing is not None and rng.random() < 0.5:
+                return "ACCEPT"
+            return "SAY: " + _random_sentence(rng)
+        if rng.random() < 0.5:
+            return "PROPOSE: " + format_split(tuple(rng.randint(0, c) for c in self.counts))
+        return "SAY: " + _random_sentence(rng)
+
+
+def _random_sentence(rng: random.Random) -> str:
+    """A random SAY body from the game's vocabulary: random values, a random liking, or a question."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        return f"My values are {format_split(tuple(rng.randint(0, MAX_VALUE) for _ in ITEMS))}."
+    if kind == 1:
+        return f"I really like the {rng.choice(ITEMS)}."
+    if kind == 2:
+        return prompts.ASK_VALUES
+    return rng.choice(("Let's find a good split.", "Hello!", "What do you think?", "I agree."))

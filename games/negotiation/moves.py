@@ -1,7 +1,12 @@
 """Parsing negotiation replies into moves. Pure functions: the live episode and the scorer (which re-reads
-the record's move texts) share them. Only the form is checked here (:class:`FormatError`); whether a move is
-allowed in the current state (counts within the pool, a proposal to accept) is the episode's business
-(:class:`RuleError`)."""
+the record's move texts) share them.
+
+The move line itself is found by the Playpen's one move grammar (:mod:`games.grammar`: exactly one move line,
+chatter around it ignored, Markdown decoration forgiven, ``ACCEPT`` alone on its line); this module only says
+what a body means. Only the form is checked here (:class:`FormatError`); whether a move is allowed in the
+current state (counts within the pool, who may propose or accept) is the episode's business
+(:class:`RuleError`).
+"""
 
 from __future__ import annotations
 
@@ -10,26 +15,32 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..episode import FormatError
+from ..grammar import body, find_move
 from . import prompts
 from .pool import ITEMS, SINGULAR, Vector
+from .talk import describe
 
-__all__ = ["MAX_SAY_CHARS", "Move", "parse_move"]
+__all__ = ["BARE", "KEYWORDS", "MAX_SAY_CHARS", "Move", "parse_move"]
 
 #: Longest SAY text accepted, in characters: a few sentences; longer text bloats every later prompt.
 MAX_SAY_CHARS = 300
+#: Longest proposal body: the item=count pairs with generous spacing.
+_MAX_PROPOSAL_CHARS = 100
+#: The game's move keywords (either seat's; the rules say which seat may use which), and those without a body.
+KEYWORDS: tuple[str, ...] = ("SAY", "PROPOSE", "ACCEPT")
+BARE: tuple[str, ...] = ("ACCEPT",)
 
-_KEYWORD = re.compile(r"(SAY|PROPOSE|ACCEPT)\b[ \t]*:?", re.IGNORECASE)
-_OTHER_MOVE = re.compile(r"^[ \t]*(SAY|PROPOSE|ACCEPT)\b", re.IGNORECASE | re.MULTILINE)
 # item=<n> or item: <n>; the sign is read so that a negative count is a rule error, not a format error.
 _PAIR = re.compile(r"([A-Za-z]+)[ \t]*[=:][ \t]*(-?\d{1,6})(?!\d)")
-# What may separate the pairs of a proposal (and end it: "PROPOSE: books=1, hats=0 and balls=2." is fine).
+# What may separate the pairs of a proposal (and end it: "PROPOSE: books=1, hats=0 and balls=2..." is fine).
 _SEPARATORS = re.compile(r"^[\s,;&]*(?:and[\s,;&]*)?\.?\s*$", re.IGNORECASE)
 _NAMES = {**{n: i for i, n in enumerate(ITEMS)}, **{n: i for i, n in enumerate(SINGULAR)}}
 
 
 @dataclass(frozen=True)
 class Move:
-    """A parsed reply: ``say`` (``text``), ``propose`` (``take``: items per type the mover takes) or ``accept``."""
+    """A parsed reply: ``say`` (``text``), ``propose`` (``take``: items per type the mover takes) or
+    ``accept``."""
 
     kind: Literal["say", "propose", "accept"]
     text: str = ""
@@ -37,47 +48,32 @@ class Move:
 
 
 def parse_move(text: str) -> Move:
-    """Exactly one move: ``SAY: <text>``, ``PROPOSE: books=<n> hats=<n> balls=<n>`` or ``ACCEPT``."""
-    body = text.strip()
-    m = _KEYWORD.match(body)
-    if m is None:
-        raise FormatError(prompts.NO_MOVE)
-    keyword = m.group(1).upper()
-    rest = body[m.end():]
-    if keyword == "ACCEPT":
-        if rest.strip(" \t.!"):
-            raise FormatError(prompts.ACCEPT_ALONE)
+    """Exactly one move line: ``SAY: <text>``, ``PROPOSE: books=<n> hats=<n> ...`` or ``ACCEPT``."""
+    line = find_move(text, KEYWORDS, fmt=prompts.FORMAT, bare=BARE)
+    if line.keyword == "ACCEPT":
         return Move("accept")
-    if _OTHER_MOVE.search(rest):
-        raise FormatError(prompts.ONE_MOVE)
-    if keyword == "SAY":
-        said = rest.strip()
-        if not said:
-            raise FormatError(prompts.EMPTY_SAY)
-        if len(said) > MAX_SAY_CHARS:
-            raise FormatError(prompts.LONG_SAY.format(n=len(said), limit=MAX_SAY_CHARS))
-        return Move("say", said)
-    return Move("propose", take=_parse_take(rest))
+    if line.keyword == "SAY":
+        return Move("say", body(line, what="SAY", limit=MAX_SAY_CHARS, fmt=prompts.FORMAT))
+    return Move("propose", take=_parse_take(body(line, what="proposal", limit=_MAX_PROPOSAL_CHARS,
+                                                 fmt=prompts.FORMAT)))
 
 
-def _parse_take(body: str) -> Vector:
-    if "\n" in body.strip():
-        raise FormatError(prompts.PROPOSAL_FORMAT.format(problem="A proposal is one line."))
+def _parse_take(text: str) -> Vector:
     found: dict[int, int] = {}
     leftovers: list[str] = []
     last = 0
-    for m in _PAIR.finditer(body):
-        leftovers.append(body[last:m.start()])
+    for m in _PAIR.finditer(text):
+        leftovers.append(text[last:m.start()])
         last = m.end()
         name = m.group(1).lower()
         if name not in _NAMES:
             raise FormatError(prompts.PROPOSAL_FORMAT.format(
-                problem=f"'{name[:20]}' is not an item here; the items are books, hats and balls."))
+                problem=f"'{name[:20]}' is not an item here; the items are {describe(range(len(ITEMS)))}."))
         index = _NAMES[name]
         if index in found:
             raise FormatError(prompts.PROPOSAL_FORMAT.format(problem=f"You gave {ITEMS[index]} twice."))
         found[index] = int(m.group(2))
-    leftovers.append(body[last:])
+    leftovers.append(text[last:])
     if any(not _SEPARATORS.match(piece) for piece in leftovers):
         raise FormatError(prompts.PROPOSAL_FORMAT.format(
             problem="Write the counts as item=number pairs and nothing else."))

@@ -11,36 +11,22 @@ from functools import lru_cache
 from itertools import product
 
 __all__ = [
-    "ITEMS", "SINGULAR", "Vector", "all_takes", "favourites", "format_split", "is_pareto", "joint_value",
-    "max_joint", "overlap", "rest", "value_of", "value_vectors",
+    "ITEMS", "ITEM_WORD", "MAX_VALUE", "SINGULAR", "TAKE_FORM", "Vector", "all_takes", "best_take", "favourites",
+    "format_split", "gain", "is_best", "is_pareto", "joint_value", "max_joint", "min_joint", "rest", "value_of",
 ]
 
 #: The item types, in the order of every vector (counts, values, takes).
-ITEMS: tuple[str, ...] = ("books", "hats", "balls")
-SINGULAR: tuple[str, ...] = ("book", "hat", "ball")
+ITEMS: tuple[str, ...] = ("books", "hats", "balls", "pens")
+SINGULAR: tuple[str, ...] = ("book", "hat", "ball", "pen")
+#: A regex alternation of every item name, singular or plural (``books?|hats?|...``).
+ITEM_WORD = "|".join(f"{s}s?" for s in SINGULAR)
+#: The proposal form with placeholders (``books=<n> hats=<n> ...``): what examples show instead of numbers.
+TAKE_FORM = " ".join(f"{name}=<n>" for name in ITEMS)
+#: Values are whole points from 0 to this (a public rule: both players know the range, not each other's
+#: values).
+MAX_VALUE = 10
 
 Vector = tuple[int, ...]
-
-
-@lru_cache(maxsize=512)
-def value_vectors(counts: Vector, total: int) -> tuple[Vector, ...]:
-    """Every per-item value vector (non-negative integers) under which the whole pool is worth ``total``.
-
-    This is the public rule both players know, so it is also the teacher's prior over its partner's values.
-    """
-    out: list[Vector] = []
-
-    def extend(prefix: Vector, left: int) -> None:
-        i = len(prefix)
-        if i == len(counts) - 1:
-            if left % counts[i] == 0:
-                out.append((*prefix, left // counts[i]))
-            return
-        for v in range(left // counts[i] + 1):
-            extend((*prefix, v), left - v * counts[i])
-
-    extend((), total)
-    return tuple(out)
 
 
 def value_of(take: Sequence[int], values: Sequence[int]) -> int:
@@ -63,25 +49,45 @@ def max_joint(counts: Sequence[int], a: Sequence[int], b: Sequence[int]) -> int:
     return sum(c * max(x, y) for c, x, y in zip(counts, a, b))
 
 
-def all_takes(counts: Sequence[int]) -> list[Vector]:
-    """Every bundle one player can take (the pool is small: at most 7^3 bundles)."""
-    return [tuple(t) for t in product(*(range(c + 1) for c in counts))]
+def min_joint(counts: Sequence[int], a: Sequence[int], b: Sequence[int]) -> int:
+    """The worst split: every item goes to whoever values it less."""
+    return sum(c * min(x, y) for c, x, y in zip(counts, a, b))
+
+
+def best_take(counts: Sequence[int], mine: Sequence[int], theirs: Sequence[int]) -> Vector:
+    """The joint optimum as what the player with ``mine`` takes (a type valued the same by both: half of it,
+    the partner getting the odd one; any share of it is as good)."""
+    return tuple(c if m > t else 0 if m < t else c // 2 for c, m, t in zip(counts, mine, theirs))
+
+
+def is_best(counts: Sequence[int], take: Sequence[int], mine: Sequence[int], theirs: Sequence[int]) -> bool:
+    """Whether taking ``take`` reaches the joint optimum."""
+    return joint_value(counts, take, mine, theirs) == max_joint(counts, mine, theirs)
+
+
+def gain(counts: Sequence[int], take: Sequence[int], mine: Sequence[int], theirs: Sequence[int]) -> float:
+    """How much of the room between the worst and the best split a split achieves: (J - J_min) / (J* - J_min),
+    in [0, 1]. Where every split is worth the same (J* = J_min) any split is the best: 1."""
+    best, worst = max_joint(counts, mine, theirs), min_joint(counts, mine, theirs)
+    if best == worst:
+        return 1.0
+    return (joint_value(counts, take, mine, theirs) - worst) / (best - worst)
+
+
+@lru_cache(maxsize=256)
+def all_takes(counts: Vector) -> tuple[Vector, ...]:
+    """Every bundle one player can take (the pool is small: at most 5^4 bundles)."""
+    return tuple(tuple(t) for t in product(*(range(c + 1) for c in counts)))
 
 
 def is_pareto(counts: Sequence[int], take: Sequence[int], mine: Sequence[int], theirs: Sequence[int]) -> bool:
     """No other split gives both players at least as much and one of them more."""
     me, them = value_of(take, mine), value_of(rest(counts, take), theirs)
-    for other in all_takes(counts):
+    for other in all_takes(tuple(counts)):
         m, t = value_of(other, mine), value_of(rest(counts, other), theirs)
         if m >= me and t >= them and (m > me or t > them):
             return False
     return True
-
-
-def overlap(counts: Sequence[int], a: Sequence[int], b: Sequence[int], total: int) -> float:
-    """How much the players want the same items: the pool's value counted at the lower of the two values,
-    as a share of ``total`` (0 = they care about different items, 1 = identical values)."""
-    return sum(c * min(x, y) for c, x, y in zip(counts, a, b)) / total
 
 
 def favourites(values: Sequence[int]) -> tuple[int, ...]:
@@ -91,5 +97,5 @@ def favourites(values: Sequence[int]) -> tuple[int, ...]:
 
 
 def format_split(take: Sequence[int]) -> str:
-    """``books=1 hats=0 balls=2``: the proposal syntax, also used in every message about a split."""
+    """``books=1 hats=0 balls=2 pens=1``: the proposal syntax, also used in every message about a split."""
     return " ".join(f"{name}={n}" for name, n in zip(ITEMS, take))

@@ -2,71 +2,91 @@
 and the exact reply format are spelled out, with examples, because it sees nothing but these messages.
 
 The teacher's own sentences are chosen so that :func:`.talk.read` reads them as meant (a test checks it):
-exact values as ``item=<n>`` pairs, questions ending in ``?``, and no item names in talk about proposals.
+exact values as ``item=<n>`` pairs or as sentences that pair each item with its number, questions ending in
+``?``, and no item names in talk about proposals. Examples in the instructions and corrections show the form
+with ``<n>`` placeholders only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .pool import ITEMS, SINGULAR, format_split, value_of
+from .pool import ITEMS, MAX_VALUE, SINGULAR, TAKE_FORM, format_split, value_of
 from .talk import Reading, describe
 
 NAMES = {"alice": "Alice", "bob": "Bob"}
 
 # ----------------------------------------------------------------------------- instructions
-_RULES = """\
+_COMMON = """\
 Let's play a cooperative negotiation game. You are {me}; your partner is {them}. You are not opponents: you \
 win or lose together.
 
 There is a pool of items to split between you: {pool}.
 Each item is worth some points to you, and possibly a different number of points to {them}.
-Your values per item: {values}. So the whole pool is worth {total} points to you.
-{them} has values of their own, which you do not know; the whole pool is worth {total} points to {them} too. \
-Values are whole numbers of points, 0 or more.
+Your values per item: {values}. So the whole pool is worth {worth} points to you.
+{them} has values of {their_own}, which you do not know, and the pool may be worth more or less to {them}. \
+Every value is a whole number of points from 0 to {max_value}.
 
 Your shared goal: agree on a split with the largest possible JOINT value, i.e. the points of what you get \
 (by your values) plus the points of what {them} gets (by {their} values). The best split gives each item to \
 whoever values it more. You can only learn {their} values by talking, and {them} only learns yours the same way.
+"""
 
-Reply with exactly one move, in one of these forms, and nothing else:
+_PROPOSER = """\
+In this game YOU make the proposals. {them} tells you about {their} values, asks about yours, and accepts a \
+proposal only when, by what you told {them}, it is the best split for both of you; otherwise {them} says why \
+not. Propose when what you know tells you which split is the best: a deal counts only if you could tell that \
+when you proposed it, every wrong guess before that halves the result, and a proposal that goes against what \
+{them} told you earns nothing.
+
+Reply with exactly one move line, in one of these forms:
 SAY: <text>
-    Tell {them} something or ask something (at most {say_limit} characters). {them} understands values \
-best as numbers, e.g. "SAY: My values are {example_values}." If something {them} says about {their} values \
-is unclear, ask.
-PROPOSE: books=<n> hats=<n> balls=<n>
+    Tell {them} something or ask something (one line, at most {say_limit} characters). {them} understands \
+values best as numbers, e.g. SAY: My values are {form}. If something {them} says about {their} values is \
+unclear, ask.
+PROPOSE: {form}
     Propose a split: the numbers are the items YOU take; {them} gets the rest. Give a count for each of the \
-three item types, e.g. PROPOSE: {example_take}
-ACCEPT
-    Accept {their} latest proposal. This ends the game with that split.
-You can only accept a proposal made by {them}. A proposal stands until one of you makes a new one.
+{kinds} item types.
 
-The game ends when one of you accepts, or after {max_turns} turns in all (both players' moves count). \
-Without an agreement neither of you gets anything.
+The game ends when {them} accepts a proposal of yours, or after {max_turns} turns in all (both players' moves \
+count). Without an agreement neither of you gets anything.
+"""
 
-Example replies:
-SAY: My values are {example_values}. What are yours?
-PROPOSE: {example_take}
+_RESPONDER = """\
+In this game {them} makes the proposals. Tell {them} about your values, ask about {their} values, and accept a \
+proposal only when it is the best split for both of you; otherwise say why not.
+
+Reply with exactly one move line, in one of these forms:
+SAY: <text>
+    Tell {them} something or ask something (one line, at most {say_limit} characters), e.g. \
+SAY: My values are {form}.
 ACCEPT
+    Accept {their} latest proposal (the word alone on its line). This ends the game with that split.
+
+The game ends when you accept, or after {max_turns} turns in all (both players' moves count). Without an \
+agreement neither of you gets anything.
 """
 
 START_FIRST = "You move first."
 START_SECOND = "{them} moves first."
 
 
-def instructions(role: str, counts: Sequence[int], values: Sequence[int], total: int, max_turns: int,
+def instructions(role: str, proposer: bool, counts: Sequence[int], values: Sequence[int], max_turns: int,
                  say_limit: int) -> str:
+    """The opening message of ``role``. Its examples show the form with ``<n>`` placeholders only: never
+    the role's own values (a copied example would tell the partner the role's private data for free) nor
+    a proposal that could be accepted."""
     me, them = NAMES[role], NAMES[other(role)]
-    # The example proposal takes the items the player values most: a plausible move, never a hint about
-    # the partner's values.
-    top = max(values)
-    example_take = [c if v == top else 0 for c, v in zip(counts, values)]
-    text = _RULES.format(
-        me=me, them=them, their=_possessive(them), pool=pool_text(counts), values=format_split(values),
-        total=total, say_limit=say_limit, example_values=format_split(values),
-        example_take=format_split(example_take), max_turns=max_turns)
+    fields = {"me": me, "them": them, "their": _possessive(them), "their_own": "their own",
+              "pool": pool_text(counts), "values": format_split(values), "worth": value_of(counts, values),
+              "max_value": MAX_VALUE, "form": TAKE_FORM, "kinds": _KINDS[len(ITEMS)],
+              "say_limit": say_limit, "max_turns": max_turns}
+    seat = (_PROPOSER if proposer else _RESPONDER).format(**fields)
     start = START_FIRST if role == "alice" else START_SECOND.format(them=them)
-    return text + "\n" + start
+    return _COMMON.format(**fields) + "\n" + seat + "\n" + start
+
+
+_KINDS = {3: "three", 4: "four", 5: "five"}
 
 
 def other(role: str) -> str:
@@ -78,9 +98,8 @@ def _possessive(name: str) -> str:
 
 
 def pool_text(counts: Sequence[int]) -> str:
-    """``2 books, 1 hat and 3 balls``."""
-    parts = [f"{c} {ITEMS[i] if c != 1 else SINGULAR[i]}" for i, c in enumerate(counts)]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    """``2 books, 1 hat, 3 balls and 2 pens``."""
+    return _listing([f"{c} {ITEMS[i] if c != 1 else SINGULAR[i]}" for i, c in enumerate(counts)])
 
 
 # ----------------------------------------------------------------------------- relayed moves
@@ -93,7 +112,7 @@ def relay_proposal(mover: str, take: Sequence[int], counts: Sequence[int], value
     theirs = [c - t for c, t in zip(counts, take)]
     name = NAMES[mover]
     return (f"{name} proposes: {name} takes {format_split(take)} and you get {format_split(theirs)}, worth "
-            f"{value_of(theirs, values)} points to you. Reply ACCEPT to agree, or make another move.")
+            f"{value_of(theirs, values)} points to you. Reply ACCEPT to agree, or SAY why not.")
 
 
 def turns_left(left: int) -> str:
@@ -110,17 +129,53 @@ def deal(accepter: str, proposer: str, take: Sequence[int], counts: Sequence[int
             f"the joint value is {joint}. {quality} The game is over.")
 
 
+def credit(them: str, lucky: bool, guesses: int, contradictions: int) -> str:
+    """What the deal is worth to the proposer's score, when less than full (empty otherwise)."""
+    if contradictions:
+        return f"One of your proposals went against what {them} had told you, so this deal earns nothing."
+    if lucky:
+        return "You proposed this split before you could tell it was the best, so it earns nothing."
+    if guesses == 1:
+        return "Your wrong guess before it halves the result."
+    if guesses:
+        return f"Each of your {guesses} wrong guesses before it halves the result."
+    return ""
+
+
 def no_deal(max_turns: int) -> str:
     return f"No agreement after {max_turns} turns: neither of you gets anything. The game is over."
 
 
 # ----------------------------------------------------------------------------- the teacher's sentences
-ASK_VALUES = "What is each book, hat and ball worth to you, in points?"
-PROPOSAL_STANDS = "My proposal stands. Please ACCEPT it, or propose another split if you think it is not the best."
+ASK_VALUES = f"What is each {describe(range(len(ITEMS)), SINGULAR)} worth to you, in points?"
+PROPOSAL_STANDS = "My proposal stands."
+YOUR_PROPOSAL = "I leave the split to you: propose one when you know enough."
+REJECT_BAD = "I cannot agree to that: by your values and mine, that split is not the best for both of us."
+REJECT_UNTOLD = "I cannot agree to any split before I know what each item is worth to you."
+#: How a teacher states its exact values, per level: ``item=<n>`` pairs, a sentence with digits, or a
+#: sentence with number words, the types from the most to the least valuable. All three read the same.
+PHRASINGS: tuple[str, ...] = ("pairs", "digits", "words")
+_NUMBER_WORDS = ("nothing", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
-def exact_values(values: Sequence[int]) -> str:
+def exact_values(values: Sequence[int], phrasing: str = "pairs") -> str:
+    """The speaker's exact values in ``phrasing`` (see :data:`PHRASINGS`)."""
+    if phrasing == "digits":
+        first = f"Each {SINGULAR[0]} is worth {values[0]} point{'s' if values[0] != 1 else ''} to me"
+        others = [f"each {SINGULAR[i]} {v}" for i, v in enumerate(values) if i]
+        return f"{first}, {_listing(others)}."
+    if phrasing == "words" and all(0 <= v < len(_NUMBER_WORDS) for v in values):
+        order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+        top = order[0]
+        unit = " points" if values[top] else ""
+        head = f"To me a {SINGULAR[top]} is worth {_NUMBER_WORDS[values[top]]}{unit}"
+        return f"{head}, {_listing([f'a {SINGULAR[i]} {_NUMBER_WORDS[values[i]]}' for i in order[1:]])}."
     return f"My values per item: {format_split(values)}."
+
+
+def _listing(parts: Sequence[str]) -> str:
+    """``a, b and c``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def vague_values(top: Sequence[int]) -> str:
@@ -138,28 +193,25 @@ def clarification(reading: Reading) -> str:
     return ASK_VALUES
 
 
-def check_total(worth: int, total: int) -> str:
-    """A clarification request about numbers that cannot all be right."""
-    return (f"By those numbers the whole pool would be worth {worth} points to you, not {total}. "
-            f"Did I get that right? {ASK_VALUES}")
+def check_range(item: int, value: int) -> str:
+    """A clarification request about a number that cannot be right: values go from 0 to MAX_VALUE."""
+    return (f"Values go from 0 to {MAX_VALUE}: did you really mean that each {SINGULAR[item]} is worth {value} "
+            f"points to you? {ASK_VALUES}")
 
 
 # ----------------------------------------------------------------------------- corrections
-_EXAMPLE = "PROPOSE: books=1 hats=0 balls=2"
-NO_MOVE = ("Your reply must start with SAY:, PROPOSE: or ACCEPT and contain that one move only. For example:\n"
-           "SAY: My values are books=2 hats=1 balls=3.\n" + _EXAMPLE + "\nACCEPT")
-ONE_MOVE = ("Make exactly one move per reply: one SAY, one PROPOSE or one ACCEPT, not several. "
-            "Reply again with a single move.")
-ACCEPT_ALONE = "ACCEPT must be the whole reply, with nothing after it. Reply again: ACCEPT"
-EMPTY_SAY = "Your SAY is empty. Write what you want to tell your partner after it, e.g. SAY: My values are ..."
-LONG_SAY = "Your SAY is {n} characters long; keep it under {limit}. Reply again with a shorter SAY."
+#: The format reminder every format error ends with (placeholders only: never a move worth copying).
+FORMAT = f"Reply with exactly one move line: SAY: <text>, PROPOSE: {TAKE_FORM}, or ACCEPT alone on its line."
 PROPOSAL_FORMAT = ("{problem} Write a proposal as the items you take, one count per item type, in this form: "
-                   "PROPOSE: books=<n> hats=<n> balls=<n>, e.g. " + _EXAMPLE)
+                   f"PROPOSE: {TAKE_FORM}, with a whole number for each <n>.")
 
-NO_PROPOSAL = ("There is no proposal to accept yet. Make one with PROPOSE: books=<n> hats=<n> balls=<n>, "
-               "or SAY something first.")
+NO_PROPOSAL = "There is no proposal to accept yet. SAY something, or wait for {them} to propose."
 OWN_PROPOSAL = ("You cannot accept your own proposal; only {them} can. Make another move: SAY something or "
                 "propose another split.")
+PROPOSER_ACCEPTS = ("In this game you make the proposals and {them} accepts or turns them down; you cannot "
+                    f"ACCEPT. SAY something, or PROPOSE: {TAKE_FORM}.")
+RESPONDER_PROPOSES = ("In this game {them} makes the proposals; you cannot PROPOSE. SAY what you think, or "
+                      "ACCEPT {their} proposal.")
 
 
 def too_many(item: int, asked: int, available: int) -> str:

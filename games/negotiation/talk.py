@@ -4,7 +4,7 @@ The teacher is a program, so its understanding of free text is a small documente
 repeats it). A SAY is cut into sentences at ``. ; ! ?`` and line breaks, and sentences into clauses at
 commas and the words *but*, *while*, *whereas*. A sentence ending in ``?`` makes the SAY a question; its
 clauses state nothing, except those in the first person without a "you" ("I value hats at 2, and you?").
-A clause that names an item type (book(s), hat(s), ball(s)) is a statement about the speaker's values,
+A clause that names an item type (book(s), hat(s), ball(s), pen(s)) is a statement about the speaker's values,
 unless it is only about the split (it has *take, get, give, keep, have, want, offer, split, receive* and no
 value word such as *worth, value, point, each, per*). In a statement:
 
@@ -27,18 +27,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .pool import ITEMS, SINGULAR
+from .pool import ITEM_WORD, ITEMS, SINGULAR
 
 __all__ = ["Comparison", "Reading", "describe", "holds", "read"]
 
 _SENTENCES = re.compile(r"([^.;!?\n]*)([.;!?\n]|$)")
 _CLAUSE_BREAKS = re.compile(r",|\b(?:but|while|whereas)\b", re.IGNORECASE)
-_ITEM = re.compile(r"\b(books?|hats?|balls?)\b", re.IGNORECASE)
+_ITEM = re.compile(rf"\b({ITEM_WORD})\b", re.IGNORECASE)
 _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _ZERO = r"nothing|worthless|useless|no value|(?:don'?t|do not) care"
 _NUMBER = re.compile(rf"(?<![\w.])(\d{{1,3}})(?![\w])|\b({'|'.join(_NUMBER_WORDS)}|{_ZERO})\b",
                      re.IGNORECASE)
-_PAIR = re.compile(rf"\b(books?|hats?|balls?)\s*[=:]\s*(\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+_PAIR = re.compile(rf"\b({ITEM_WORD})\s*[=:]\s*(\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
 _ALLOCATION = re.compile(r"\b(?:take|takes|get|gets|give|gives|keep|keeps|have|has|want|wants|offer|split|"
                          r"receive|receives)\b", re.IGNORECASE)
 _VALUE_WORD = re.compile(r"\b(?:worth|value|values|valued|point|points|each|per)\b|=", re.IGNORECASE)
@@ -199,7 +199,7 @@ def holds(c: Comparison, values: Sequence[int]) -> bool:
     return True
 
 
-def describe(indices: Sequence[int]) -> str:
-    """``books``, ``books and hats``, ``books, hats and balls``."""
-    names = [ITEMS[i] for i in indices]
+def describe(indices: Sequence[int], names_of: Sequence[str] = ITEMS) -> str:
+    """``books``, ``books and hats``, ``books, hats and balls`` (``names_of``: the plural or singular names)."""
+    names = [names_of[i] for i in indices]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
