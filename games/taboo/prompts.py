@@ -37,7 +37,8 @@ def describer_instructions(target: str, taboo: Sequence[str], max_guesses: int) 
         "Let's play Taboo. You are the DESCRIBER.\n"
         f'The secret word is "{target}". Describe it so that your partner, the guesser, can find it.\n'
         f"You must not say the secret word or any of these taboo words, in any form (plural, -ing, -ed, ...): "
-        f"{_words(taboo)}.\n"
+        f"{_words(taboo)}. Describe the meaning: spelling a word out or hinting at its letters, splitting it, "
+        "gluing it to other words, accents or look-alike letters, and translations all count as saying it.\n"
         f"The guesser picks from a list of candidate words that you do not see, and has {max_guesses} guesses. "
         "It may ask you a question when two words seem equally likely; answer it with another clue.\n"
         "Reply with exactly one line in this format:\n"
@@ -47,17 +48,19 @@ def describer_instructions(target: str, taboo: Sequence[str], max_guesses: int) 
     )
 
 
-def guesser_instructions(max_guesses: int) -> str:
+def guesser_instructions(max_guesses: int, candidates: Sequence[str]) -> str:
     word, _, ex_clue = _EXAMPLES[0]
     return (
         "Let's play Taboo. You are the GUESSER.\n"
         "The describer knows a secret English noun and gives you clues without saying it or its most "
-        f"related words. You have {max_guesses} guesses.\n"
+        f"related words. The secret word is one of these {len(candidates)} words: {', '.join(candidates)}.\n"
+        f"You have {max_guesses} guesses. A wrong guess costs a guess and brings another clue.\n"
         "Reply with exactly one line, either a guess of one word:\n"
         "GUESS: <word>\n"
-        "or, if you would rather have another clue first, a question:\n"
+        "or, if two words fit the clues equally well, a question to the describer, who answers with another "
+        "clue (a question costs half a guess in your score):\n"
         "CLARIFY: <your question>\n"
-        f'Example: after the clue "{ex_clue}", a good reply is\n'
+        f'Example (with other words): after the clue "{ex_clue}", a good reply is\n'
         f"GUESS: {word}\n"
         "Here is the first clue."
     )
@@ -67,19 +70,11 @@ def relay_clue(clue: str) -> str:
     return f"CLUE: {clue}"
 
 
-def hint(target: str, forbidden: Sequence[str] = ()) -> str:
-    """The taboo-free hint the teacher describer repeats once its bank clues run out.
-
-    The usual wording would itself break the rules for some targets (say "envelope", whose taboo words
-    include "letter"); then a terser wording without those words is used.
-    """
-    first = target[0].upper() if target else "?"
-    for text in (f'The word has {len(target)} letters and starts with "{first}".',
-                 f'{len(target)} characters long, beginning with "{first}".',
-                 f'{len(target)}; "{first}" first.'):
-        if find_taboo(text, [target, *forbidden]) is None:
-            return text
-    return f'"{first}"'
+def restate(clue: str) -> str:
+    """The teacher describer's answer once its clues have run out: one of them again, marked as such. It never
+    turns to spelling ("N letters, starts with X"): a clue is about meaning, and a spelling hint would let a
+    guesser that asks content-free questions read the word off it."""
+    return f"Once more: {clue}"
 
 
 # ------------------------------------------------------------------ feedback

@@ -30,6 +30,9 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .folding import fold, folded_words, joined_neighbours, spelled_letters
+from .forms import FORMS
+
 __all__ = ["find_taboo", "stem", "tokens"]
 
 _VOWELS = frozenset("aeiou")
@@ -194,38 +197,82 @@ def tokens(text: str) -> list[str]:
     return [m.group(1).lower() for m in _TOKEN_RE.finditer(normalised)]
 
 
+#: Endings that make a new word from a forbidden one when glued to it ("clocklike", "clockwork", "musical",
+#: "hairy"): a word that starts with a forbidden word of four letters or more and ends in one of these is a
+#: form of it. Shorter words are left out ("car" and "card", "key" and "keyboard" need the curated forms),
+#: and so are "-y" and "-ish", which too often end unrelated words ("ready" is no form of "read", "spanish"
+#: none of "span"); the curated forms list the "-y" adjectives of the bank's words ("hairy", "cloudy").
+_GLUED_ENDINGS = frozenset({
+    "like", "less", "al", "ic", "ical", "ian", "ist", "ism", "ette", "let", "ling", "hood", "ship", "dom",
+    "wise", "ward", "wards", "work", "maker", "making", "er", "ers", "ery", "ies", "s", "es",
+})
+
+
+def _glued(word: str, part: str) -> bool:
+    """Whether ``word`` is ``part`` with a word-forming ending glued on (see ``_GLUED_ENDINGS``)."""
+    return len(part) >= 4 and word.startswith(part) and word[len(part):] in _GLUED_ENDINGS
+
+
 def find_taboo(text: str, forbidden: Sequence[str]) -> str | None:
     """Return the first word of ``forbidden`` that ``text`` uses, in any form, else ``None``.
 
-    A forbidden word is used when some token of ``text`` equals it (case-insensitively) or has the same
-    :func:`stem`. A forbidden entry of several words ("ice cream") is used when its tokens appear
-    consecutively, compared by stem. Entries are checked in order, so the answer is deterministic.
+    A forbidden word is used when the text, *as a reader takes it*, holds it (see :mod:`.folding`):
+
+    * some word of the text equals it or has the same :func:`stem` ("cats" for "cat"), read raw or folded
+      (accents and other marks dropped, look-alike letters of other scripts and leetspeak read as Latin
+      letters: "clòck", "сlock" and "cl0ck" are "clock");
+    * a curated form of it (``forms.FORMS``: irregular inflections and derivations, "mice" for "mouse");
+    * it with a word-forming ending glued on ("clocklike", "musical"; forbidden words of 4+ letters);
+    * it spelled out letter by letter ("c-l-o-c-k", "c, then l, then o, ...") or split over two or three
+      neighbouring words ("clo ck").
+
+    A forbidden entry of several words ("ice cream") is used when its words appear consecutively, compared
+    by stem. Entries are checked in order, so the answer is deterministic.
 
     >>> find_taboo("Two cats sat down.", ["dog", "cat"])
     'cat'
     >>> find_taboo("A category of things.", ["cat"]) is None
     True
+    >>> find_taboo("a clòck", ["clock"]), find_taboo("c l o c k", ["clock"]), find_taboo("mice", ["mouse"])
+    ('clock', 'clock', 'mouse')
     """
-    text_tokens = tokens(text)
-    forms = set(text_tokens)
+    raw = tokens(text)
+    folded = folded_words(text)
+    forms = set(raw) | set(folded)
     stems = {stem(t) for t in forms}
-    stem_sequence: list[str] | None = None
+    spelled: str | None = None
+    joined: set[str] | None = None
+    stem_sequences: list[list[str]] | None = None
     for entry in forbidden:
         if not isinstance(entry, str):
             continue
-        parts = tokens(entry)
+        parts = [fold(p) for p in tokens(entry)]
         if not parts:
             continue
         if len(parts) == 1:
-            if parts[0] in forms or stem(parts[0]) in stems:
+            part = parts[0]
+            if part in forms or stem(part) in stems:
                 return entry
+            if any(f in forms or stem(f) in stems for f in FORMS.get(part, ())):
+                return entry
+            if len(part) >= 4 and any(_glued(w, part) for w in forms):
+                return entry
+            if len(part) >= 3:
+                if spelled is None:
+                    spelled = spelled_letters(text)
+                if part in spelled:
+                    return entry
+                if joined is None:
+                    joined = {stem(w) for w in joined_neighbours(folded)}
+                if stem(part) in joined:
+                    return entry
             continue
-        if stem_sequence is None:
-            stem_sequence = [stem(t) for t in text_tokens]
+        if stem_sequences is None:
+            stem_sequences = [[stem(t) for t in raw], [stem(t) for t in folded]]
         wanted = [stem(p) for p in parts]
         n = len(wanted)
-        first = wanted[0]
-        for i, s in enumerate(stem_sequence):
-            if s == first and stem_sequence[i : i + n] == wanted:
-                return entry
+        for sequence in stem_sequences:
+            for i, s in enumerate(sequence):
+                if s == wanted[0] and sequence[i : i + n] == wanted:
+                    return entry
     return None
