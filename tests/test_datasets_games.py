@@ -24,6 +24,8 @@ from playschool.games.loading import (  # noqa: E402
 from playschool.games.registry import BUILTIN  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+#: The dataset version a build writes now (the newest entry of versions.json).
+LATEST = dataset_io.history_until("playpen-games", None)[-1]["version"]
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +74,8 @@ def test_card_declares_configs_license_categories_size_and_history(built: Path) 
     infos = {i["config_name"]: i for i in meta["dataset_info"]}
     assert all(sp["num_bytes"] > 0 for i in infos.values() for sp in i["splits"])
     card = (built / "README.md").read_text(encoding="utf-8")
-    assert "## Version history" in card and "| v1.0.0 |" in card
-    assert [h["version"] for h in meta["version_history"]] == versions_in_card(card) == ["v1.0.0"]
+    assert "## Version history" in card and "| v1.0.0 |" in card and f"| {LATEST} |" in card
+    assert [h["version"] for h in meta["version_history"]] == versions_in_card(card) == ["v1.0.0", "v2.0.0"]
     listed = set(dataset_io.read_checksums(built))
     assert listed == set(dataset_io.dataset_files(built)) - {"checksums.sha256"}
 
@@ -101,9 +103,10 @@ def test_a_changed_generator_without_version_bump_is_caught(monkeypatch: pytest.
         return {**original(self, rng, **kw), "max_guesses": 7}
 
     monkeypatch.setattr(type(game), "make_params", changed)
-    problem = build_games.fingerprint_problem("wordle-v1", instances_fingerprint("wordle"),
+    wordle = game.versioned_id
+    problem = build_games.fingerprint_problem(wordle, instances_fingerprint("wordle"),
                                               build_games.read_fingerprints())
-    assert problem and "the generator of wordle-v1 changed without a version bump" in problem
+    assert problem and f"the generator of {wordle} changed without a version bump" in problem
     assert "--refresh-fingerprints" in problem
     with pytest.raises(dataset_io.BuildError, match="changed without a version bump"):
         build_games.build(tmp_path / "out", ["wordle"])
@@ -172,9 +175,9 @@ def test_load_instances_gives_the_same_instances_from_every_source(built: Path, 
         for split in SPLITS:
             expected = game.generate(split)
             assert load_instances(name, split) == expected
-            assert load_instances(game.versioned_id, split, source=built, revision="v1.0.0") == expected
-        assert load_instances(name, "test", source="hub", revision="v1.0.0") == game.generate("test")
-    assert calls[0] == ("playschool/playpen-games", load_game(game_names()[0]).versioned_id, "test", "v1.0.0")
+            assert load_instances(game.versioned_id, split, source=built, revision=LATEST) == expected
+        assert load_instances(name, "test", source="hub", revision=LATEST) == game.generate("test")
+    assert calls[0] == ("playschool/playpen-games", load_game(game_names()[0]).versioned_id, "test", LATEST)
 
 
 def test_loader_rejects_changed_files_other_versions_and_unknown_configs(built: Path, tmp_path: Path) -> None:
@@ -182,11 +185,12 @@ def test_loader_rejects_changed_files_other_versions_and_unknown_configs(built: 
 
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
-    with pytest.raises(DatasetMismatchError, match="holds version v1.0.0, not v9.9.9"):
+    with pytest.raises(DatasetMismatchError, match=f"holds version {LATEST}, not v9.9.9"):
         load_instances("wordle", "test", source=copy, revision="v9.9.9")
-    with pytest.raises(DatasetMismatchError, match="configs there: .*wordle-v1"):
+    wordle = load_game("wordle").versioned_id
+    with pytest.raises(DatasetMismatchError, match=f"configs there: .*{wordle}"):
         load_instances("wordle-v99", "test", source=copy)
-    path = copy / "data" / "wordle-v1" / "test.parquet"
+    path = copy / "data" / wordle / "test.parquet"
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(DatasetMismatchError, match="does not match its sha256"):
         load_instances("wordle", "test", source=copy)
