@@ -18,7 +18,8 @@ import build_games  # noqa: E402
 import dataset_io  # noqa: E402
 import publish  # noqa: E402
 
-REPO, VERSION = "playschool/playpen-games", "v1.0.0"
+#: The version a build writes now: the newest entry of versions.json.
+REPO, VERSION = "playschool/playpen-games", dataset_io.history_until("playpen-games", None)[-1]["version"]
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -72,7 +73,8 @@ def test_dry_run_prints_exactly_the_built_files_and_touches_no_network(built: Pa
     assert lines[0].startswith(f"upload plan: {len(listed)} file(s)") and lines[-1] == "dry run: nothing uploaded"
 
 
-@pytest.mark.parametrize(("version", "message"), [("v2.0.0", "not the latest version in the card's history"),
+@pytest.mark.parametrize(("version", "message"), [("v1.0.0", "not the latest version in the card's history"),
+                                                  ("v9.0.0", "not the latest version in the card's history"),
                                                   ("1.0", "must look like v1.2.3")])
 def test_refuses_a_version_the_card_does_not_end_with(built: Path, version: str, message: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +114,7 @@ def test_publish_creates_uploads_and_tags(built: Path, monkeypatch: pytest.Monke
 def test_an_existing_tag_is_refused_before_any_upload(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     api = FakeApi(tags=(VERSION,))
     monkeypatch.setenv("HF_TOKEN", "hf_secret")
-    with pytest.raises(publish.PublishError, match="already has tag v1.0.0"):
+    with pytest.raises(publish.PublishError, match=f"already has tag {VERSION}"):
         publish.publish(built, REPO, VERSION, api=api)
     assert "upload_folder" not in [c[0] for c in api.calls]
 
