@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 #: Bump on any change to TASKS (tests fail when the fingerprint changes without a bump of the frozen value).
-CLU2_VERSION = "0.1.0"
+CLU2_VERSION = "0.2.0"
 
 Plane = Literal["reference", "interactional"]
 Dimension = Literal["understanding_reasoning", "collaborative_language_use"]
@@ -109,15 +109,15 @@ REFERENCE_TASKS: tuple[Task, ...] = (
 _GAME_BASELINES: dict[tuple[str, str], float] = {
     # wordle mostly tests reasoning (deduction over letter feedback); it stays in the collaborative dimension
     # because it is played in dialogue with a teacher (critic role), keeping the two planes cleanly apart.
-    ("drawing-v2", "drawer"): 0.0, ("drawing-v2", "instructor"): 0.0,
-    ("guesswhat-v2", "answerer"): 0.0, ("guesswhat-v2", "questioner"): 0.0,
-    ("mapnav-v1", "follower"): 0.0, ("mapnav-v1", "instructor"): 0.0,
-    ("negotiation-v1", "alice"): 0.0, ("negotiation-v1", "bob"): 0.0,
-    ("privateshared-v2", "agent"): 0.0, ("privateshared-v2", "customer"): 0.0,
-    ("reference-v2", "listener"): 0.0, ("reference-v2", "speaker"): 0.0,
+    ("drawing-v2", "drawer"): 6.921582, ("drawing-v2", "instructor"): 6.241381,
+    ("guesswhat-v2", "answerer"): 0.0, ("guesswhat-v2", "questioner"): 0.561523,
+    ("mapnav-v2", "follower"): 1.728395, ("mapnav-v2", "instructor"): 0.0,
+    ("negotiation-v2", "alice"): 0.0, ("negotiation-v2", "bob"): 0.0,
+    ("privateshared-v2", "agent"): 0.0, ("privateshared-v2", "customer"): 3.100869,
+    ("reference-v2", "listener"): 11.111111, ("reference-v2", "speaker"): 1.586372,
     ("repair-v2", "builder"): 0.0, ("repair-v2", "instructor"): 0.0,
-    ("taboo-v1", "describer"): 0.0, ("taboo-v1", "guesser"): 0.0,
-    ("wordle-v2", "critic"): 0.0, ("wordle-v2", "guesser"): 0.0,
+    ("taboo-v2", "describer"): 3.205467, ("taboo-v2", "guesser"): 12.731481,
+    ("wordle-v2", "critic"): 3.75, ("wordle-v2", "guesser"): 0.0,
 }
 
 
@@ -134,21 +134,41 @@ def _game(game: str, role: str, baseline: float) -> Task:
 
 GAME_TASKS: tuple[Task, ...] = tuple(_game(g, r, b) for (g, r), b in sorted(_GAME_BASELINES.items()))
 
-#: Learner roles of the built-in games, the denominator of a sub-metric's weight.
-LEARNER_ROLES = len(_GAME_BASELINES)
+#: Learner roles of the built-in games (``game/<name>/<role>``), the denominator of a sub-metric's weight.
+ALL_ROLES: tuple[str, ...] = tuple(game_task_id(g, r) for g, r in sorted(_GAME_BASELINES))
+LEARNER_ROLES = len(ALL_ROLES)
 #: Sub-metric weight per feeding role, as a share of a game task's weight (1): collaborative behaviours count
 #: twice as much as format-keeping and a game's own efficiency.
 BEHAVIOUR_FACTOR, FORMAT_FACTOR = 2.0, 1.0
-#: Per sub-metric: (its factor, the learner roles whose episodes can produce its items). A role feeds a note-based
-#: metric when its moves carry the note (the game card defines when); every role can break the format.
-_FEEDING: dict[str, tuple[float, int]] = {
-    "clarification_f1": (BEHAVIOUR_FACTOR, 0),
-    "repair": (BEHAVIOUR_FACTOR, 0),
-    "coherence": (BEHAVIOUR_FACTOR, 0),
-    "probe_accuracy": (BEHAVIOUR_FACTOR, 0),
-    "format_recovery": (FORMAT_FACTOR, LEARNER_ROLES),
-    "rule_compliance": (FORMAT_FACTOR, LEARNER_ROLES),
-    "efficiency": (FORMAT_FACTOR, 0),
+#: Per sub-metric: (its factor, the learner roles whose episodes produce its items). A role feeds a note-based
+#: metric when its moves carry the note (the game card defines when), as found by the calibration (reference and
+#: random play of the test split); every role can break the format.
+_FEEDING: dict[str, tuple[float, tuple[str, ...]]] = {
+    "clarification_f1": (BEHAVIOUR_FACTOR, (
+        "game/drawing/drawer", "game/guesswhat/answerer", "game/mapnav/follower", "game/negotiation/alice",
+        "game/negotiation/bob", "game/privateshared/agent", "game/reference/listener", "game/repair/builder",
+        "game/taboo/guesser",
+    )),
+    "repair": (BEHAVIOUR_FACTOR, (
+        "game/guesswhat/answerer", "game/mapnav/follower", "game/mapnav/instructor", "game/negotiation/alice",
+        "game/negotiation/bob", "game/privateshared/customer", "game/repair/builder", "game/repair/instructor",
+        "game/taboo/describer", "game/wordle/guesser",
+    )),
+    "coherence": (BEHAVIOUR_FACTOR, (
+        "game/drawing/drawer", "game/drawing/instructor", "game/guesswhat/answerer",
+        "game/guesswhat/questioner", "game/mapnav/follower", "game/mapnav/instructor",
+        "game/negotiation/alice", "game/negotiation/bob", "game/privateshared/agent",
+        "game/privateshared/customer", "game/reference/listener", "game/reference/speaker",
+        "game/repair/builder", "game/taboo/guesser", "game/wordle/guesser",
+    )),
+    "probe_accuracy": (BEHAVIOUR_FACTOR, (
+        "game/privateshared/agent", "game/privateshared/customer",
+    )),
+    "efficiency": (FORMAT_FACTOR, (
+        "game/mapnav/follower", "game/mapnav/instructor",
+    )),
+    "format_recovery": (FORMAT_FACTOR, ALL_ROLES),
+    "rule_compliance": (FORMAT_FACTOR, ALL_ROLES),
 }
 
 
@@ -156,7 +176,7 @@ def submetric_weight(metric: str) -> float:
     """factor x (learner roles that feed it) / (all learner roles): a sub-metric that one game feeds weighs a
     fraction of that game's tasks, one that every role feeds weighs ``factor`` game tasks."""
     factor, roles = _FEEDING[metric]
-    return round(factor * roles / LEARNER_ROLES, 6)
+    return round(factor * len(roles) / LEARNER_ROLES, 6)
 
 
 def _collab(metric: str, baseline: float, weight: float | None = None) -> Task:
@@ -167,21 +187,20 @@ def _collab(metric: str, baseline: float, weight: float | None = None) -> Task:
 
 # Collaborative sub-metrics pooled over every game that records the situation (benchmark/collab.py and
 # docs/clu2.md have the definitions). Baselines: the random player's means on the whole test split (frozen with
-# the game baselines), except: probe accuracy, whose chance level is that of a yes/no answer, 0.5; and the
-# format metrics (format recovery, rule compliance), which a format-valid random player satisfies by
-# construction, so their floor is 0 (nothing well-formed). Clarification precision and recall have weight 0:
-# they are reported with intervals, but only their per-episode F1 counts, so a learner is not scored twice for
-# the same decisions.
+# the game baselines), except the format metrics (format recovery, rule compliance): a format-valid random player
+# satisfies them by construction (rule compliance 0.999, and it never needs to recover), so their floor is 0,
+# nothing well-formed. Clarification precision and recall have weight 0: they are reported with intervals, but
+# only their per-episode F1 counts, so a learner is not scored twice for the same decisions.
 COLLAB_TASKS: tuple[Task, ...] = (
-    _collab("clarification_f1", 0.0),
-    _collab("clarification_precision", 0.0, weight=0.0),
-    _collab("clarification_recall", 0.0, weight=0.0),
-    _collab("repair", 0.0),
+    _collab("clarification_f1", 0.136464),
+    _collab("clarification_precision", 0.224118, weight=0.0),
+    _collab("clarification_recall", 0.236916, weight=0.0),
+    _collab("repair", 0.247655),
     _collab("format_recovery", 0.0),
-    _collab("coherence", 0.0),
-    _collab("probe_accuracy", 0.5),
+    _collab("coherence", 0.329849),
+    _collab("probe_accuracy", 0.54024),
     _collab("rule_compliance", 0.0),
-    _collab("efficiency", 0.0),
+    _collab("efficiency", 0.42109),
 )
 
 TASKS: tuple[Task, ...] = REFERENCE_TASKS + GAME_TASKS + COLLAB_TASKS
@@ -192,6 +211,10 @@ assert len(_BY_ID) == len(TASKS), "duplicate task id in the registry"
 #: CLU2_VERSION: changing a task without bumping the version (and adding an entry here) fails it.
 RELEASED_FINGERPRINTS: dict[str, str] = {
     "0.1.0": "fa1fe52fd32c5bef096f4d48b1f0d1075d97295f75996bf88430729073e524a3",
+    # 0.2.0: every game at v2 (no cheap policy is paid); baselines of the format-valid random player (chance);
+    # sub-metrics repair (true repair), format_recovery (was repair_rate) and coherence; clarification items only
+    # where the situation arose; sub-metric weights by the learner roles that feed them.
+    "0.2.0": "24d42d095eb8f7885f2c3e3ee78f65e057119ccef33886c0ac931715378852ee",
 }
 
 

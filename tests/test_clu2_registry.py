@@ -50,11 +50,41 @@ def test_one_game_task_per_builtin_game_and_learner_role_at_the_installed_versio
 
 
 def test_collab_tasks_exist_with_baselines_below_their_ceilings() -> None:
+    from playschool.benchmark.collab import SUBMETRICS
+
     collab = {t.id for t in TASKS if t.id.startswith("collab/")}
-    assert {"collab/clarification_f1", "collab/repair_rate", "collab/probe_accuracy", "collab/rule_compliance",
-            "collab/efficiency"} <= collab
+    assert collab == {f"collab/{m}" for m in SUBMETRICS}
     assert all(t.random_baseline < t.ceiling for t in TASKS)
     assert len({t.id for t in TASKS}) == len(TASKS)
+
+
+def test_a_one_game_sub_metric_weighs_less_than_that_game() -> None:
+    weights = {t.id: t.weight for t in TASKS if t.plane == "interactional"}
+    games = [w for tid, w in weights.items() if tid.startswith("game/")]
+    assert set(games) == {1.0} and len(games) == reg.LEARNER_ROLES
+    # probe accuracy and efficiency come from one game (two roles) each: a fraction of one game task.
+    assert weights["collab/probe_accuracy"] < 1.0 and weights["collab/efficiency"] < 1.0
+    # no sub-metric weighs more than the factor times one game task, and all together less than the games
+    assert max(w for tid, w in weights.items() if tid.startswith("collab/")) <= reg.BEHAVIOUR_FACTOR
+    assert sum(w for tid, w in weights.items() if tid.startswith("collab/")) < sum(games) / 2
+
+
+@pytest.mark.slow
+def test_the_frozen_baselines_and_feeding_roles_are_what_calibration_measures() -> None:
+    # The random player (random legal moves, the chance floor) on the whole test split, and the roles that feed
+    # each note-based sub-metric: a change to any game's random player, scoring or notes shows up here.
+    from playschool.benchmark.calibration import NOTE_METRICS, calibrate
+
+    measured = calibrate()
+    frozen = {t.id: t.random_baseline for t in TASKS if t.plane == "interactional"}
+    for tid, raw in measured["baselines"].items():
+        if tid in ("collab/rule_compliance", "collab/format_recovery"):
+            assert frozen[tid] == 0.0  # the format metrics' floor is "nothing well-formed", by definition
+        else:
+            assert frozen[tid] == pytest.approx(raw, abs=1e-6), tid
+    assert {t for t in frozen if t.startswith("game/")} <= set(measured["baselines"])
+    for metric in NOTE_METRICS:
+        assert tuple(measured["feeding"][metric]) == reg._FEEDING[metric][1], metric
 
 
 def test_unknown_ids_are_errors_that_list_the_known_ones() -> None:
