@@ -104,7 +104,8 @@ class Taboo(Game):
     * ``ambiguous`` (guesser moves, the role that can ask): whether the clues so far leave the best two
       candidates still in play within the listener's margin (0.03 cosine), i.e. they fit the clues about
       equally well and a question is the right move. The ground truth is the teacher listener's reading of
-      the clues among the candidates the guesser is told.
+      the clues among the candidates the guesser is told. Set on guesses only while a question may be asked
+      (none since the last clue, fewer than 3 in all); a question past that budget is noted not ambiguous.
     * ``consistent`` (guesses): whether the guess is one of the candidates the guesser was told.
     * ``repaired``: on the describer's first valid clue after a taboo correction (``True``: it holds none of
       the forbidden words, the named one included) or, with a learner describer, after a wrong guess

@@ -101,7 +101,8 @@ class TabooEpisode(Episode):
         return reward
 
     def _clarify(self, question: str) -> float:
-        self.note(act="clarify", ambiguous=self._ambiguous())
+        # A question past the clarification budget (one per clue, three in all) was not the right move.
+        self.note(act="clarify", ambiguous=self._may_ask() and self._ambiguous())
         self.repair = None
         self.clarifications += 1
         self.asked_since_clue = True
@@ -117,7 +118,9 @@ class TabooEpisode(Episode):
             self.repair = ("repeat", word)
             raise RuleError(prompts.repeated_guess(word))
         # A guess outside the candidate list contradicts what the guesser was told: legal, but inconsistent.
-        self.note(act="guess", ambiguous=self._ambiguous(), consistent=word in self.candidates)
+        self.note(act="guess", consistent=word in self.candidates)
+        if self._may_ask():  # the situation is a clarification decision only while a question may be asked
+            self.note(ambiguous=self._ambiguous())
         if self.repair is not None and self.repair[0] == "repeat":
             self.note(repaired=True)  # any valid guess differs from the repeated one
         self.repair = None
