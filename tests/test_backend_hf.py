@@ -253,3 +253,34 @@ def test_samples_do_not_depend_on_batching_and_duplicates_differ(backend: HFBack
     assert together == alone == reversed_order  # a sample is a function of the conversation and the seed
     group = [r.text for r in backend.generate([CONVERSATIONS[0]] * 4, sample)]
     assert group[0] == together[0] and len(set(group)) > 1  # a GRPO-style group gets distinct samples
+
+
+def test_a_request_seed_makes_a_sample_independent_of_how_calls_are_chunked(tiny_model_path: Path) -> None:
+    from playschool.backends.base import Request
+
+    sample = Decoding(max_new_tokens=12, temperature=1.0, seed=3)
+    # The same conversation twice, as two episodes' turns: each request carries its own seed.
+    requests = [Request(c, seed=100 + i) for i, c in enumerate([CONVERSATIONS[0], *CONVERSATIONS])]
+    wide = [r.text for r in HFBackend(tiny_model_path, max_batch_size=32).generate(requests, sample)]
+    narrow = HFBackend(tiny_model_path, max_batch_size=2)
+    chunked = [r.text for r in narrow.generate(requests, sample)]
+    split_calls = [r.text for part in (requests[:3], requests[3:]) for r in narrow.generate(part, sample)]
+    assert wide == chunked == split_calls  # no copy counter per call: the seed alone decides
+    assert wide[0] != wide[1]  # the same conversation under two episodes' seeds samples differently
+    again = narrow.generate([Request(CONVERSATIONS[0], seed=100)], sample)[0].text
+    assert again == wide[0]
+
+
+def test_greedy_ignores_the_checkpoints_generation_defaults(tiny_model_path: Path, tmp_path: Path) -> None:
+    # A checkpoint may ship sampling or penalty defaults; "greedy" must mean greedy whatever it says.
+    copy = tmp_path / "opinionated"
+    shutil.copytree(tiny_model_path, copy)
+    defaults = {"do_sample": True, "temperature": 5.0, "top_k": 3, "repetition_penalty": 8.0,
+                "no_repeat_ngram_size": 1}
+    path = copy / "generation_config.json"
+    config = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**config, **defaults}))
+    plain = [r.text for r in HFBackend(tiny_model_path).generate(CONVERSATIONS, GREEDY)]
+    backend = HFBackend(copy)
+    assert [r.text for r in backend.generate(CONVERSATIONS, GREEDY)] == plain
+    assert backend.describe()["generation_defaults_ignored"]["repetition_penalty"] == 8.0  # the manifest says so

@@ -76,6 +76,13 @@ class HFBackend:
         self.max_context: int | None = max_context or getattr(self.model.config, "max_position_embeddings", None)
         self.eos_ids = _eos_ids(self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id)
         self.pad_id: int = self.tokenizer.pad_token_id
+        # The checkpoint's generation_config.json may carry sampling or penalty defaults (a repetition
+        # penalty, top-k, a temperature) that generate() would merge into any configuration we pass: replace
+        # it with one that holds only the special tokens, so decoding is what Decoding says and nothing else.
+        self.checkpoint_generation_defaults = self.model.generation_config.to_diff_dict()
+        self.model.generation_config = GenerationConfig(
+            bos_token_id=self.model.generation_config.bos_token_id, eos_token_id=self.eos_ids,
+            pad_token_id=self.pad_id)
         # Hub loads record the resolved commit; local folders have none.
         self.commit: str | None = getattr(self.model.config, "_commit_hash", None)
         self.name = f"hf:{self.path}" + (f"@{revision}" if revision else "")
@@ -90,6 +97,10 @@ class HFBackend:
             "device": str(self.device),
             "num_parameters": self.model.num_parameters(),
             "max_context": self.max_context,
+            # What the checkpoint asked generate() to do by default, and we deliberately do not.
+            "generation_defaults_ignored": {k: v for k, v in self.checkpoint_generation_defaults.items()
+                                            if k not in ("bos_token_id", "eos_token_id", "pad_token_id",
+                                                         "transformers_version")},
         }
 
     def generate(self, conversations: Sequence[Conversation], decoding: Decoding) -> list[Reply]:
