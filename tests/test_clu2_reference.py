@@ -188,7 +188,7 @@ def test_unknown_and_non_reference_task_ids_are_clear_errors() -> None:
     with pytest.raises(rp.UnknownReferenceTaskError, match=r"ref/nonsense.*ref/knowledge"):
         rp.resolve_tasks(["ref/knowledge", "ref/nonsense"])
     with pytest.raises(UnknownTaskError, match="interactional plane"):  # the registry's error class
-        rp.run_reference_plane("unused", tasks=["collab/repair_rate"])
+        rp.run_reference_plane("unused", tasks=["collab/repair"])
     with pytest.raises(rp.ReferencePlaneError, match="twice"):
         rp.resolve_tasks(["ref/social", "ref/social"])
 
