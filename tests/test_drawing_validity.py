@@ -95,6 +95,10 @@ def run_policy(game: Drawing, role: str, name: str, n: int = 6) -> float:
     ("instructor", "fill_everything", 5.0),  # v1: 60
     ("instructor", "incomplete_commands", 5.0),
     ("instructor", "example_with_letter", 15.0),
+    # Red team (issue 8): asking buys no cells, a blind shape or smuggled row patterns convey no picture.
+    ("drawer", "clarify_then_prior", 15.0),
+    ("instructor", "blind_shapes", 15.0),
+    ("instructor", "row_patterns", 20.0),
 ])
 def test_v1_exploits_lose(game: Drawing, role: str, name: str, bound: float) -> None:
     assert run_policy(game, role, name) <= bound
@@ -104,7 +108,9 @@ def test_honest_programs_are_listed_and_score(game: Drawing) -> None:
     assert run_policy(game, "instructor", "cell_lister") == 100.0
     assert 40.0 <= run_policy(game, "drawer", "coordinates_only") < 100.0
     assert not any(p.degenerate for p in instructor_policies() + drawer_policies()
-                   if p.name in ("cell_lister", "coordinates_only"))
+                   if p.name in ("cell_lister", "coordinates_only", "digit_pairs", "first_cells"))
+    # A partial picture is paid in proportion: 6 cells of a picture earn a part, never the whole.
+    assert 0.0 < run_policy(game, "instructor", "first_cells") < 75.0
 
 
 # ------------------------------------------------------------------------------------------- notes

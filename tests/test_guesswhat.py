@@ -21,6 +21,7 @@ from playschool.games.guesswhat.game import (
     MAX_CLARIFICATIONS,
     SPLIT_SALT,
     Pending,
+    candidates_key,
     optimal_questions,
     split_entropy,
 )
@@ -271,33 +272,45 @@ def test_parse_answerer_rejects(text: str) -> None:
 # ------------------------------------------------------------------------------------------ instances
 def test_instances(game: GuessWhat) -> None:
     sizes = {"small": 8, "medium": 16, "large": 32}
-    targets: dict[str, set[str]] = {}
+    sets: dict[str, set[str]] = {}
     for split in ("train", "validation", "test"):
         insts = game.generate(split)
-        targets[split] = {i.params["target"] for i in insts}
+        sets[split] = {candidates_key(i.params["candidates"]) for i in insts}
         keys = [game.instance_key(i.params) for i in insts]
         assert len(keys) == len(set(keys)), split  # no item twice in a split
         for inst in insts:
             p = inst.params
-            assert split_of(p["target"], salt=SPLIT_SALT) == split  # held-out targets stay held out
+            # The candidate set decides the split (whichever candidate is the target).
+            assert split_of(candidates_key(p["candidates"]), salt=SPLIT_SALT) == split
             assert len(p["candidates"]) == len(set(p["candidates"])) == sizes[inst.experiment]
             assert p["target"] in p["candidates"] and p["max_questions"] == 20
             assert all(c in game.table.names for c in p["candidates"])
             # Every two candidates differ in some askable property: the game can be won by questions.
             signatures = [game.signatures[c] for c in p["candidates"]]
             assert len(set(signatures)) == len(signatures), inst.id
-    assert not targets["test"] & (targets["train"] | targets["validation"])
-    assert targets["test"] == set(game.pools["test"])  # 28 instances cycle through all 14 test animals, twice
-    assert len(game.pools["test"]) == 14 and len(game.pools["validation"]) == 16
+    assert not sets["test"] & (sets["train"] | sets["validation"])  # no test candidate set in training
     assert len(game.generate("test")) == 3 * 28
+
+
+def test_the_target_is_any_candidate(game: GuessWhat) -> None:
+    """Nothing public singles out the target: it is drawn uniformly from the candidates, and every animal is a
+    target somewhere in training (in the first v2 draft test targets were 14 held-out animals among
+    candidates from every split, so the candidate never seen as a training target was the one)."""
+    trained = {i.params["target"] for s in ("train", "validation") for i in game.generate(s)}
+    test = game.generate("test")
+    assert len({i.params["target"] for i in test}) > 50  # not a small pool of held-out animals
+    assert len(trained) > 90  # nearly every animal is a target in training
+    # The target's position in the list is uniform-ish: no position holds it much more often than 1/N.
+    for exp, size in (("small", 8), ("medium", 16)):
+        positions = [i.params["candidates"].index(i.params["target"]) for i in game.generate("train")
+                     if i.experiment == exp]
+        assert max(positions.count(k) for k in range(size)) <= 5 * len(positions) / size
 
 
 def test_another_instance_seed_gives_other_items(game: GuessWhat) -> None:
     base, other = game.generate("test"), game.generate("test", seed=12345)
     assert [i.experiment for i in base] == [i.experiment for i in other]
-    assert [i.params["target"] for i in base] == [i.params["target"] for i in other]  # the same targets ...
-    assert not {game.instance_key(i.params) for i in base} & {game.instance_key(i.params) for i in other}  # ...
-    # ... among other candidates
+    assert not {game.instance_key(i.params) for i in base} & {game.instance_key(i.params) for i in other}
 
 
 def test_optimal_and_entropy() -> None:
@@ -505,19 +518,19 @@ def test_teacher_questioner_ignores_the_target(game: GuessWhat) -> None:
 
 # ------------------------------------------------------------------------------------------ golden
 GOLDEN_REPLIES = [
-    "Is it a mammal?",                        # format error -> correction
-    "QUESTION: Is it big?",                   # ambiguous -> the answerer asks back
-    "QUESTION: Is it bigger than a cat?",     # answered (no): 8 -> 5
-    "QUESTION: Can it swim?",                 # refused -> correction
-    "QUESTION: Does it have feathers?",       # answered (yes): 5 -> 1
-    "QUESTION: Does it have feathers?",       # answered again: the answers had settled it
-    "QUESTION: Is it the flamingo?",          # names a candidate: the guess
+    "Is it a mammal?",                            # format error -> correction
+    "QUESTION: Is it big?",                       # ambiguous -> the answerer asks back
+    "QUESTION: Is it bigger than a cat?",         # answered (no): 8 -> 4
+    "QUESTION: Can it swim?",                     # refused -> correction
+    "QUESTION: Does it have more than four legs?",  # answered (yes): 4 -> 1
+    "QUESTION: Does it have more than four legs?",  # answered again: the answers had settled it
+    "QUESTION: Is it the scorpion?",              # names a candidate: the guess
 ]
 
 
 def test_golden_transcript(game: GuessWhat) -> None:
     inst = game.generate("test", n=1)[0]
-    assert inst.id == "test/small/0000" and inst.params["target"] == "flamingo", \
+    assert inst.id == "test/small/0000" and inst.params["target"] == "scorpion", \
         "the test split changed: rewrite GOLDEN_REPLIES, then the golden file"
     rec = run(game, "questioner", GOLDEN_REPLIES, inst)
     turns = golden_turns(rec)

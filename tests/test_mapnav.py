@@ -422,11 +422,18 @@ def test_v1_attacks_lose_and_honest_programs_are_listed(game: MapNav) -> None:
                ("follower", "never_back"), ("follower", "compass_or_ahead"), ("follower", "copy_example"),
                ("instructor", "copy_example"), ("instructor", "always_north"),
                ("instructor", "dump_room_names"), ("instructor", "echo_room_lines"),
-               ("instructor", "wander_to_target")]
+               ("instructor", "wander_to_target"),
+               # Found by red-teaming v2: the "wrong way" preamble as a hot/cold signal, asking once and then
+               # walking at random, and heading for the target's cell without reading the doors.
+               ("follower", "backtrack_when_told"), ("follower", "ask_once_then_walk"),
+               ("instructor", "as_the_crow_flies")]
     for key in attacks:
         assert rows[key].degenerate and rows[key].main <= 25.0, key
     assert rows[("instructor", "route_solver")].main == 100.0 and not rows[("instructor", "route_solver")].degenerate
     assert rows[("follower", "keyword_follower_asks")].main == 100.0
+    # Grounding room names alone (compass words ignored, guessing between two doors) is part of the work.
+    assert not rows[("follower", "room_names_only")].degenerate
+    assert rows[("follower", "room_names_only")].main < rows[("follower", "keyword_follower")].main
     # Guessing instead of asking, and asking needlessly, both cost.
     assert rows[("follower", "keyword_follower")].main < 100.0
     assert rows[("follower", "keyword_follower_always_asks")].main < rows[("follower", "keyword_follower")].main

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from gamekit import GOLDEN_DIR, check_golden, golden_turns, learner_moves, moves_of, play_script
 from playschool.games import (
+    LEARNER,
     RANDOM,
     TEACHER,
     EpisodeRecord,
@@ -552,6 +553,18 @@ def test_partner_answers_an_open_question_with_no_detail(game: PrivateShared) ->
     answer = [t for t in ep.turns if t.speaker == "customer" and t.kind == "move"][-1]
     assert answer.text == f"ANSWER: {load_scenarios()['travel'].request}"
     assert answer.parse is not None and answer.parse["communicated"] == []
+
+
+def test_reference_customer_opens_with_a_detail_it_was_told_to_list_first(game: PrivateShared) -> None:
+    """The reference customer uses only what its role is told: asked an open question, it gives the first
+    detail of its own list, not the first field of the agent's form (whose order it never sees)."""
+    inst = instance(experiment="hard", open_question=True, probes=[])
+    assert inst.params["slots"][0] != inst.params["listed"][0]
+    ep = game.new_episode(inst, "customer", {"customer": TEACHER, "agent": LEARNER})
+    ep.act("QUESTION: How can I help you?")
+    answer = [t for t in ep.turns if t.speaker == "customer" and t.kind == "move"][-1]
+    assert answer.parse is not None and answer.parse["communicated"] == [inst.params["listed"][0]]
+    assert answer.parse["on_topic"] is True
 
 
 def test_question_limit(game: PrivateShared) -> None:

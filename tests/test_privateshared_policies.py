@@ -65,6 +65,12 @@ def test_honest_programs_show_what_each_role_needs(table: PolicyScores) -> None:
     # The customer must understand which detail a question asks for; word overlap with the detail's name
     # gets part of the way only.
     assert 25.0 < row(table, "customer", "keyword_matcher") < 75.0
+    # Matching the detail's whole name, else guessing, does less: the rest of the questions need paraphrase.
+    assert row(table, "customer", "name_or_next") < row(table, "customer", "keyword_matcher")
+    # Where every question is answered at once (easy, medium), "did I ask about it?" answers the probes as well
+    # as tracking the answers; vague answers in hard tell them apart.
+    assert row(table, "agent", "form_solver_asked") < row(table, "agent", "form_solver")
+    assert row(table, "agent", "form_solver_asked") > 75.0
 
 
 def test_constant_probe_answers_earn_no_probe_credit(game: PrivateShared) -> None:

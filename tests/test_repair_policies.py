@@ -39,7 +39,8 @@ ATTACKS = {"instructor": ["every_step_twice",  # 86
                           "always_done", "copy_example", "repeat_last_move", "enumerate_puts"],
            "builder": ["ask_every_step",  # 100
                        "ask_vaguely_every_step",  # 100
-                       "ask_listing_items", "clarify_ask", "copy_example", "empty_shelf", "repeat_report"]}
+                       "ask_listing_items", "clarify_ask", "copy_example", "empty_shelf", "repeat_report",
+                       "wait_for_correction"]}  # red team: the partner's corrections do all the work
 
 
 @pytest.mark.parametrize("role", ["instructor", "builder"])
@@ -61,6 +62,11 @@ def test_honest_programs_show_what_the_role_needs(game: Repair) -> None:
     assert rows[("instructor", "report_reader")] >= 95.0
     assert rows[("builder", "asks_when_unclear")] >= 95.0
     assert 40.0 <= rows[("builder", "literal_guesser")] <= 80.0
+    # Red team: a regular expression per kind of step does the builder's reading; asking by the surface form
+    # (every shared noun) costs more than never asking; the instructor's echo check misses bumped items.
+    assert rows[("builder", "regex_reader")] >= 95.0
+    assert rows[("builder", "ask_on_shared_noun")] < rows[("builder", "literal_guesser")]
+    assert 50.0 <= rows[("instructor", "echo_check")] < rows[("instructor", "report_reader")]
 
 
 # ---------------------------------------------------------------------------------------- questions cost

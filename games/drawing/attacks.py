@@ -12,15 +12,23 @@ drawer
     ``border_letter`` (the commands' letter on the border, a common shape, without reading the place),
     ``prior_shape`` (the letter on the fixed shape that agrees best with the train split's pictures),
     ``clarify_then_fill`` (asks about every command, then fills every cell), ``follow_corrections`` (never
-    reads a command; copies whatever the game's corrections say a cell should hold). Honest:
-    ``coordinates_only`` reads only ``(r, c)`` pairs and ``row``/``column`` numbers, no other vocabulary.
+    reads a command; copies whatever the game's corrections say a cell should hold), ``clarify_then_prior``
+    (asks for the cells as pairs about every command, then draws the prior shape: answers restate, they do
+    not spell cells out). Honest: ``coordinates_only`` reads only ``(r, c)`` pairs and ``row``/``column``
+    numbers, no other vocabulary; ``digit_pairs`` reads nothing but the digits of a command, two by two, as
+    (row, column) (right for a list of cells, the hard level's scattered ones; a stretch of a row fills one
+    cell of it), so the instructor repairs the rest.
 instructor
     ``fill_everything`` (one command filling every cell with the target's most common letter, then DONE),
     ``fill_everything_repeat`` (the same command until the limit), ``example_command`` (the example reply
-    of the instructions, every turn; ``example_then_done`` once, then DONE), ``example_with_letter`` (the example with the target's letter, then
-    DONE), ``incomplete_commands`` (commands with no letter, answering each question with the letter).
-    Honest: ``cell_lister`` (one command per letter listing its cells as (row, column) pairs): it shows the
-    role needs coordinates, not much more.
+    of the instructions, every turn; ``example_then_done`` once, then DONE), ``example_with_letter`` (the
+    example with the target's letter, then DONE), ``incomplete_commands`` (commands with no letter,
+    answering each question with the letter), ``blind_shapes`` (the target's letter on the border, then the
+    middle row and column, whatever the picture; then DONE), ``row_patterns`` (each row of the target
+    smuggled in as a pattern, "put K in row 1 like this: k, blank, blank, k, k": the drawer takes no row
+    patterns). Honest: ``cell_lister`` (one command per letter listing its cells as (row, column) pairs): it
+    shows the role needs coordinates, not much more; ``first_cells`` (the first 6 target cells one by one,
+    then DONE): agreement pays a part of the picture in proportion to the part.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from ..policies import CheapPolicy, Policy, PolicyFactory, View, last_message, stateless
 from .grid import BLANK, EMPTY, SIZE, Grid, paint
@@ -170,6 +179,37 @@ def _coordinates_only(_rng: random.Random) -> Policy:
     return policy
 
 
+def _clarify_then_prior(_rng: random.Random) -> Policy:
+    """Asks for the command's cells as pairs, every command; draws the prior shape with the letter heard. The
+    answer to a question about a complete command restates it: no cell is spelled out for the asking."""
+    def policy(view: View) -> str:
+        last = last_message(view)
+        if "ANSWER:" in last or "already asked" in last:
+            return _prior_shape(view)
+        return "CLARIFY: Which cells exactly, as (row, column) pairs?"
+    return policy
+
+
+_DIGIT = re.compile(r"[1-5]")
+
+
+def _digit_pairs(_rng: random.Random) -> Policy:
+    """Honest but crude: reads only the digits of each command, two by two, as (row, column)."""
+    grid = [EMPTY]
+
+    def policy(view: View) -> str:
+        heard = _heard(view)
+        if heard:
+            text = heard[-1]
+            letters = [m.group(1) for m in _LETTER.finditer(text)]
+            ink = BLANK if re.search(r"\b(clear|erase|blank|remove)\b", text, re.IGNORECASE) else (
+                letters[0] if letters else _latest_letter(view))
+            digits = [int(d) for d in _DIGIT.findall(text)]
+            grid[0] = paint(grid[0], zip(digits[::2], digits[1::2]), ink)
+        return _grid_reply(grid[0])
+    return policy
+
+
 def drawer_policies() -> list[CheapPolicy]:
     fixed = _grid_reply(("XXXXX", "X...X", "XXXXX", "X...X", "XXXXX"))
     return [
@@ -187,8 +227,12 @@ def drawer_policies() -> list[CheapPolicy]:
                     _clarify_then_fill),
         CheapPolicy("follow_corrections", "never reads a command; writes the cells the corrections name",
                     _follow_corrections),
+        CheapPolicy("clarify_then_prior", "asks for the cells as pairs about every command, then draws the "
+                    "prior shape", _clarify_then_prior),
         CheapPolicy("coordinates_only", "honest: reads only the letter, (r, c) pairs and row/column numbers",
                     _coordinates_only, degenerate=False),
+        CheapPolicy("digit_pairs", "honest, crude: reads only the letter and the digits, two by two, as cells",
+                    _digit_pairs, degenerate=False),
     ]
 
 
@@ -258,6 +302,41 @@ def _cell_lister(_rng: random.Random) -> Policy:
     return policy
 
 
+def _scripted(moves: Callable[[Grid], list[str]]) -> PolicyFactory:
+    """Sends the moves computed from the target the instructions show, one per turn, then DONE."""
+    def make(_rng: random.Random) -> Policy:
+        queue: list[str] = []
+        started = [False]
+
+        def policy(view: View) -> str:
+            if not started[0]:
+                started[0] = True
+                queue.extend(moves(_target(view)))
+            return queue.pop(0) if queue else "DONE"
+        return policy
+    return make
+
+
+def _blind_shapes(target: Grid) -> list[str]:
+    letter = _majority(target)
+    return [f"COMMAND: put {letter} on the border", f"COMMAND: put {letter} in row 3",
+            f"COMMAND: put {letter} in column 3"]
+
+
+def _row_patterns(target: Grid) -> list[str]:
+    out = []
+    for r, row in enumerate(target, 1):
+        for letter in sorted(set(row) - {BLANK}):
+            pattern = ", ".join(ch.lower() if ch == letter else "blank" for ch in row)
+            out.append(f"COMMAND: put {letter} in row {r} like this: {pattern}")
+    return out
+
+
+def _first_cells(target: Grid, count: int = 6) -> list[str]:
+    cells = [(r + 1, c + 1, target[r][c]) for r in range(SIZE) for c in range(SIZE) if target[r][c] != BLANK]
+    return [f"COMMAND: put {letter} at ({r}, {c})" for r, c, letter in cells[:count]]
+
+
 def instructor_policies() -> list[CheapPolicy]:
     example = "COMMAND: put X in row 1 from column 1 to column 5"
     return [
@@ -272,6 +351,12 @@ def instructor_policies() -> list[CheapPolicy]:
                     _example_with_letter),
         CheapPolicy("incomplete_commands", "'fill the whole grid' without a letter; answers with the letter",
                     _incomplete_commands),
+        CheapPolicy("blind_shapes", "the target's letter on the border, the middle row and the middle column, "
+                    "whatever the picture; then DONE", _scripted(_blind_shapes)),
+        CheapPolicy("row_patterns", "each target row smuggled in as a pattern ('like this: k, blank, ...')",
+                    _scripted(_row_patterns)),
         CheapPolicy("cell_lister", "honest: one command per letter listing its cells as (row, column) pairs",
                     _cell_lister, degenerate=False),
+        CheapPolicy("first_cells", "honest, partial: the first 6 target cells one by one, then DONE",
+                    _scripted(_first_cells), degenerate=False),
     ]

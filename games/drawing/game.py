@@ -165,13 +165,18 @@ class Drawing(Game):
         commands); ``deviations`` (grids that do not carry out a complete command literally).
 
     Cheap policies and honest programs (``attacks.py``; the rendered card lists every score)
-        No degenerate policy reaches 12 (mean main, 10 test instances per experiment): the instructor filling
+        No degenerate policy reaches 15 (mean main, 10 test instances per experiment): the instructor filling
         every cell with the target's letter scores 0 (v1: 59.9), the drawer filling every cell with the letter
         it hears 0 (v1: 52.4), copying the corrections 0 (v1: 100), the letter on the border whatever the
-        command 11.5, the letter on the fixed shape that fits the train split's pictures best 9.8. Honest
-        programs: ``cell_lister`` (an instructor listing each letter's cells as (row, column) pairs) 100, so
-        the instructor role needs coordinates rather than rich language; ``coordinates_only`` (a drawer
-        reading only pairs and row/column numbers) 69.
+        command 11.5, the letter on the fixed shape that fits the train split's pictures best 9.8, asking for
+        the cells of every command first 10 (the answer restates the command), the instructor's letter on
+        the border and the middle lines whatever the picture 10, its rows smuggled in as patterns 14 (the
+        drawer takes no row pattern). Honest programs: ``cell_lister`` (an instructor listing each letter's
+        cells as (row, column) pairs) 100, so the instructor role needs coordinates rather than rich
+        language; ``first_cells`` (an instructor naming the first 6 target cells, then DONE) 51: agreement
+        pays a part of the picture in proportion to the part; ``coordinates_only`` (a drawer reading only
+        pairs and row/column numbers) 69; ``digit_pairs`` (a drawer reading only the digits, two by two, as
+        cells) 29, mostly on the hard level's lists of scattered cells, whose digits are pairs.
 
     Notes for CLU2 (``Episode.note``, on valid moves)
         ``act``: instructor ``instruct`` / ``answer`` / ``done``; drawer ``draw`` / ``clarify``.

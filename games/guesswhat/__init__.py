@@ -27,15 +27,16 @@ class GuessWhat(GuessWhatGame):
         class (mammal, bird, fish, reptile, amphibian, insect, arachnid, mollusc, crustacean), legs, colours,
         pattern (plain/striped/spotted), typical weight, diet (carnivore/herbivore/omnivore), kept
         (pet/farm/wild), habitats (land/sea/freshwater) and yes/no flags (can fly; has fur, feathers, scales,
-        a shell, wings, a tail; lays eggs). Targets are split by animal with ``split_of(name,
-        salt="guesswhat")`` (73 train, 16 validation, 14 test animals), so a test target is never the target
-        of a training or validation instance; within a split and experiment targets cycle through the split's
-        animals (``cycle_pick``). The other candidates are drawn with the instance rng from all other animals,
+        a shell, wings, a tail; lays eggs). The candidates are drawn with the instance rng from all animals,
         never two that no askable question tells apart (leopard and cheetah, elephant and rhino: the game
-        must be winnable by questions); the list is shuffled. An item (``instance_key``) is the target with
-        its set of candidates: no item twice in a split, and another instance seed draws other candidate sets.
-        Split sizes per experiment: 100 train, 20 validation, 28 test (every test animal twice, among other
-        candidates each time).
+        must be winnable by questions). The *set* of candidates decides the split (``split_of`` of the sorted
+        set, salt ``"guesswhat"``; a set of another split is redrawn), so no candidate set of the test split
+        is ever seen in training or validation. Then the target is a uniform draw among the candidates and the
+        list is shuffled: nothing a player sees (the list, its order, which split the set is in, which animals
+        were targets in training) makes one candidate likelier than another, for any instance seed, so a
+        private test set is drawn like the published one. An item (``instance_key``) is the target with its
+        set of candidates: no item twice in a split, and another instance seed draws other items. Split sizes
+        per experiment: 100 train, 20 validation, 28 test.
 
     Action format (the Playpen's move grammar: exactly one move line per reply, other lines ignored, keywords
     case-insensitive, Markdown decoration forgiven)
@@ -168,11 +169,15 @@ class GuessWhat(GuessWhatGame):
 
     Cheap policies (``policies.py``)
         questioner: enumerate candidates by name, guess at once, binary search by lists of names (an
-        ambiguous question), copy the example questions of the prompt blindly, repeat one question; an honest
+        ambiguous question), copy the example questions of the prompt blindly, repeat one question, ask
+        ceil(log2 N) general questions blindly and guess a candidate never seen as a target in the training
+        and validation splits (a prior learnt from the published data, not from the answers); an honest
         ``table_solver`` halves the candidates with the public table. answerer: yes then flip after a
         correction, the base rate of truths learnt from corrections, alternate, word overlap between the
         question and the fact table, ask back on surface cues (" or ", "big", "colour") else yes or word
-        overlap; an honest ``table_reader`` reads the row with the game's matcher. The honest programs reach
+        overlap, predict the teacher's next question from the candidates with the public table and the
+        teacher's own choice rule instead of reading it (the teacher's many equally good questions defeat
+        it); an honest ``table_reader`` reads the row with the game's matcher. The honest programs reach
         the reference: given the public table, neither role needs more language than the matcher's; what a
         learner must bring is that reading (and world knowledge of the animals' properties as a questioner).
 
@@ -187,9 +192,14 @@ class GuessWhat(GuessWhatGame):
         every question got the right first response (v1's per-answer accuracy paid yes-then-flip 52,
         alternating yes/no 54 and word overlap with the fact table 57). (4) the teacher questioner never asks
         an identity question (it guesses instead); about half of its questions are answered yes (50% on the
-        test split). (5) 38 animals added to the table (103; 14 test targets instead of 9); an instance never
+        test split). (5) 38 animals added to the table (103); an instance never
         holds two animals no question separates; the item key is the target with its candidate set; test
         split 28 per experiment.
         (6) the Playpen's one move grammar; random legal moves as the chance floor; notes for CLU2
-        (``ambiguous``, ``repaired``, ``consistent``) replace v1's ``repair``.
+        (``ambiguous``, ``repaired``, ``consistent``) replace v1's ``repair``. (7) The candidate set decides the
+        split and the target is a uniform draw from it: a first v2 draft held test targets out by animal (14
+        test animals, each the target twice per experiment) while the other candidates came from every split,
+        so the candidate that was never a training target was very likely the target (the same 14 for any
+        instance seed, private test sets included); ceil(log2 N) blind questions and that guess
+        (``unseen_target``) scored 27 with 50% success without reading an answer. It now scores at chance.
     """

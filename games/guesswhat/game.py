@@ -15,7 +15,7 @@ from ..episode import Episode, RuleError
 from ..game import Game
 from ..policies import CheapPolicy
 from ..records import EpisodeRecord
-from ..seeding import cycle_pick, split_of
+from ..seeding import split_of
 from . import prompts
 from .matcher import Resolution, family, resolve
 from .moves import ANSWERER_KEYWORDS, QUESTIONER_KEYWORDS, Move, parse_answerer, parse_questioner
@@ -37,8 +37,18 @@ MAX_WRONG_ANSWERS = 3
 #: probability, at most ``MAX_PROBES`` times per episode.
 PROBE_RATE = 0.35
 MAX_PROBES = 2
-#: Salt of ``split_of`` for the animals: which animals are test targets is fixed by their names alone.
+#: Salt of ``split_of`` for the candidate sets: which split a set of candidates is in is fixed by the set alone.
 SPLIT_SALT = "guesswhat"
+#: Candidate sets drawn before giving up on one of the requested split (p >= 0.15 per draw).
+MAX_DRAWS = 1000
+
+
+def candidates_key(candidates: list[str]) -> str:
+    """What decides an instance's split: its set of candidates, whatever their order and whichever is the
+    target."""
+    return "guesswhat/" + ",".join(sorted(candidates))
+
+
 # Rewards (see the card).
 UNINFORMATIVE_PENALTY = -0.1
 CLARIFIED_PENALTY = -0.05
@@ -339,7 +349,8 @@ class GuessWhatGame(Game):
     roles = ("questioner", "answerer")
     learner_roles = ("questioner", "answerer")
     experiments = tuple(SIZES)
-    # 28 = every test animal twice per experiment (14 test animals), each time among other candidates.
+    # 28 test items per experiment (84 per role): the reference player's and random player's 95% intervals
+    # stay well within +-10 points.
     split_sizes: ClassVar[dict[str, int]] = {"train": 100, "validation": 20, "test": 28}
     # 20 questions + 5 clarifications + 1 guess by the questioner, 20 answers (3 tries each), 5 probes
     # restated; any learner move may follow up to 4 invalid ones. Never the binding limit in practice.
@@ -368,30 +379,32 @@ class GuessWhatGame(Game):
         # apart by questions, so an instance never holds both.
         self.signatures: dict[str, tuple[bool, ...]] = {
             a.name: tuple(holds(p, a, self.table) for p in self.question_preds) for a in self.table.animals}
-        # Split by animal, not by instance, so a test target is never a target in training instances.
-        self.pools: dict[str, tuple[str, ...]] = {
-            s: tuple(a.name for a in self.table.animals if split_of(a.name, salt=SPLIT_SALT) == s)
-            for s in ("train", "validation", "test")}
 
     def resolve_name(self, text: str) -> str | None:
         """The table name an answer or guess refers to (``"Hippopotamus"`` -> ``"hippo"``), or ``None``."""
         return self._names.get(" ".join(text.lower().split()))
 
     def make_params(self, rng: random.Random, *, split: str, experiment: str, index: int) -> dict[str, Any]:
-        pool = self.pools[split]
-        if not pool:
-            raise ValueError(f"guesswhat: no animal falls into split {split!r}")
-        # Targets spread evenly over the split's animals; the candidate set (what makes the item) is drawn
-        # with the instance rng, so another instance seed gives other items.
-        target = cycle_pick(pool, index, key=f"{self.versioned_id}/{split}/{experiment}")
-        others = sorted(a.name for a in self.table.animals if a.name != target)
-        rng.shuffle(others)
-        chosen = [target]
-        for name in others:
-            if len(chosen) == SIZES[experiment]:
+        size = SIZES[experiment]
+        names = sorted(a.name for a in self.table.animals)
+        for _ in range(MAX_DRAWS):
+            # A candidate set: animals in a random order, each kept unless no askable question tells it apart
+            # from one already kept. The set decides the split, so no set is in two splits.
+            order = list(names)
+            rng.shuffle(order)
+            chosen: list[str] = []
+            for name in order:
+                if len(chosen) == size:
+                    break
+                if all(self.signatures[name] != self.signatures[c] for c in chosen):
+                    chosen.append(name)
+            if split_of(candidates_key(chosen), salt=SPLIT_SALT) == split:
                 break
-            if all(self.signatures[name] != self.signatures[c] for c in chosen):
-                chosen.append(name)
+        else:  # pragma: no cover - p(no hit) = 0.85^1000
+            raise ValueError(f"guesswhat: no {experiment} candidate set falls into split {split!r}")
+        # The target is a uniform draw among the candidates, after the set and its split: nothing a player sees
+        # (the list, its order, which split the set is in) makes one candidate likelier than another.
+        target = rng.choice(chosen)
         rng.shuffle(chosen)
         return {"candidates": chosen, "target": target, "max_questions": MAX_QUESTIONS}
 

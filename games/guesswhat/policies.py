@@ -7,18 +7,21 @@ questioner; the secret animal's name, its table row and the questions for the an
 
 from __future__ import annotations
 
+import math
 import random
 import re
+from functools import lru_cache
 
 from ..policies import CheapPolicy, Policy, View, last_message, stateless
 from .matcher import resolve
 from .table import holds, load_table, render
-from .teacher import question_predicates
+from .teacher import best_predicate, predicate_masks, question_predicates
 
 _CANDIDATES = re.compile(r"one of these \d+ animals:\s*\n?(.+)", re.IGNORECASE)
 _SECRET = re.compile(r"The secret animal is: ([^.\n]+)\.")
 _QUESTION = re.compile(r"^QUESTION: (.+)$", re.MULTILINE)
 _QUOTED = re.compile(r'"([^"\n]+\?)"')
+_ANSWERER_CANDIDATES = re.compile(r"must find it among these \d+ animals: (.+)\.\n")
 
 
 def _first_user(view: View) -> str:
@@ -106,6 +109,38 @@ def _repeat_question(view: View) -> str:
     if _must_guess(last_message(view)):
         return _guess_first(view)
     return "QUESTION: Is it a mammal?"
+
+
+#: Questions that split animals in general, asked whatever the candidates (the prompt's kind of examples).
+_BLIND_QUESTIONS = ("Is it a mammal?", "Can it fly?", "Does it have four legs?", "Is it bigger than a cat?",
+                    "Does it live in water?", "Is it a wild animal?", "Does it eat meat?", "Is it brown?")
+
+
+@lru_cache(maxsize=1)
+def _training_targets() -> frozenset[str]:
+    """Every animal that is the target of a published training or validation instance: the prior over targets
+    that a learner trained on those splits can pick up."""
+    from .game import GuessWhatGame  # the game imports this module
+
+    game = GuessWhatGame()
+    return frozenset(str(i.params["target"]) for split in ("train", "validation") for i in game.generate(split))
+
+
+def _unseen_target(rng: random.Random) -> Policy:
+    """Asks ceil(log2 N) general questions blindly (their answers are never used), then guesses a candidate
+    that was never a target in the published training and validation splits: if targets are held out by
+    animal while the other candidates come from every split, that is the target (a prior, not questions)."""
+    asked = [0]
+
+    def policy(view: View) -> str:
+        names = candidates_of(view) or ["cat"]
+        needed = max(1, math.ceil(math.log2(max(2, len(names)))))
+        if asked[0] < min(needed, len(_BLIND_QUESTIONS)) and not _must_guess(last_message(view)):
+            asked[0] += 1
+            return f"QUESTION: {_BLIND_QUESTIONS[asked[0] - 1]}"
+        unseen = [c for c in names if c not in _training_targets()]
+        return f"GUESS: {rng.choice(unseen or names)}"
+    return policy
 
 
 def _table_solver(_rng: random.Random) -> Policy:
@@ -207,6 +242,38 @@ def _spot_probes(answer: Policy) -> Policy:
     return policy
 
 
+def _predict_question(rng: random.Random) -> Policy:
+    """Never reads a question's meaning: predicts the teacher questioner's next question from the candidates
+    with the public table and the teacher's own choice (``best_predicate``, ties drawn with its own rng) and
+    answers that prediction truthfully; asks back on surface cues of a probe."""
+    table = load_table()
+    state: dict[str, object] = {}
+
+    def policy(view: View) -> str:
+        first = _first_user(view)
+        if not state:
+            names = _ANSWERER_CANDIDATES.search(first)
+            secret = _SECRET.search(first)
+            candidates = [c.strip() for c in names.group(1).split(",")] if names else []
+            if secret is None or secret.group(1) not in table.names or not candidates:
+                return "ANSWER: yes"
+            state.update(target=secret.group(1), masks=predicate_masks(table, candidates),
+                         remaining=(1 << len(candidates)) - 1)
+        questions = _QUESTION.findall(last_message(view))
+        if questions and _PROBE_CUES.search(questions[-1]):
+            return "CLARIFY: Which one do you mean?"
+        masks = state["masks"]
+        remaining = state["remaining"]
+        assert isinstance(masks, dict) and isinstance(remaining, int)
+        pred = best_predicate(masks, remaining, rng)
+        if pred is None:
+            return "ANSWER: yes"
+        yes = holds(pred, table.get(str(state["target"])), table)
+        state["remaining"] = remaining & (masks[pred] if yes else ~masks[pred])
+        return "ANSWER: " + ("yes" if yes else "no")
+    return policy
+
+
 def _table_reader(view: View) -> str:
     """An honest program: maps the question to a predicate with the game's own matcher and reads the public
     table for the animal named in the instructions."""
@@ -236,6 +303,8 @@ def game_policies(role: str) -> list[CheapPolicy]:
                         "the first candidate", _copy_attributes),
             CheapPolicy("repeat_question", "asks the same question until none is left, then guesses the first "
                         "candidate", stateless(_repeat_question)),
+            CheapPolicy("unseen_target", "asks ceil(log2 N) general questions blindly, then guesses a candidate "
+                        "never seen as a target in the training and validation splits", _unseen_target),
             CheapPolicy("table_solver", "honest program: halves the candidates with the public attribute table",
                         _table_solver, degenerate=False),
         ]
@@ -250,6 +319,9 @@ def game_policies(role: str) -> list[CheapPolicy]:
                         "after a correction", lambda rng: _spot_probes(_yes_then_flip(rng))),
             CheapPolicy("cues_then_overlap", "asks back on surface cues, else answers by word overlap with the "
                         "fact table", stateless(_spot_probes(_word_overlap))),
+            CheapPolicy("predict_question", "never reads a question: predicts the teacher's next question from "
+                        "the candidates and the public table, answers that; asks back on surface cues",
+                        _predict_question),
             CheapPolicy("table_reader", "honest program: the game's matcher plus the public table row",
                         stateless(_table_reader), degenerate=False),
         ]

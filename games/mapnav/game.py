@@ -157,15 +157,19 @@ class MapNav(Game):
     Cheap policies (``policies.py``; the table below is measured)
         Attacks on the follower: ask until the instructor says a compass word, with a question
         (``ask_until_told``) or a plea to repeat (``repeat_until_told``); ask before every move; ask door by
-        door; compass words only (room names ignored), with or without walking on through any door but the
-        way back; walk without reading (first door, first door not back, a random one, the last move again).
-        On the instructor: always "go north", the four compass directions, every room name on the map, the
-        map's room lines, the target's room type, a random walk ending in the target's type. Honest programs
-        (not bounded): a literal keyword follower (compass word, else the door to the room named; guessing,
-        asking when several doors fit, or asking before every move), and a route solver that reads the map
-        (with room names, or compass words only). They show how little language the game needs beyond its
-        vocabulary: a follower must ground room names in what it sees and ask when they do not pick a door;
-        an instructor must read the map and name a route.
+        door; ask "Which door?" once, then walk on at random; compass words only (room names ignored), with or
+        without walking on through any door but the way back; walk without reading (first door, first door not
+        back, a random one, the last move again, a random walk that turns back whenever the instructor starts
+        with "That was the wrong way": the re-planning preamble as a hot/cold signal, worth nothing with one
+        wrong move in the budget). On the instructor: always "go north", the four compass directions, every room
+        name on the map, the map's room lines, the target's room type, a random walk ending in the target's
+        type, one step at a time toward the target's grid cell as the crow flies (where the rooms are, not which
+        doors connect them). Honest programs (not bounded): a literal keyword follower (compass word, else the
+        door to the room named; guessing, asking when several doors fit, or asking before every move), one that
+        grounds room names only (compass words ignored, guessing among several doors), and a route solver that
+        reads the map (with room names, or compass words only). They show how little language the game needs
+        beyond its vocabulary: a follower must ground room names in what it sees and ask when they do not pick a
+        door; an instructor must read the map and name a route.
 
     Feedback kinds
         ``instruction`` (role rules and map at the start; relayed instructions and answers; "carry on with

@@ -162,6 +162,46 @@ def _walk(compass: bool, never_back: bool, at_random: bool) -> PolicyFactory:
     return make
 
 
+def _backtrack_when_told(rng: random.Random) -> Policy:
+    """Walks at random without reading the instructions (never the way back), but turns back when the
+    instructor's next words are "That was the wrong way": the re-planning preamble as a hot/cold signal."""
+    def policy(view: View) -> str:
+        doors = [d for d, _ in _doors(view)] or ["north"]
+        last = _last_direction(view)
+        if last is not None and _said(view).startswith("that was the wrong way") and OPPOSITE[last] in doors:
+            return f"MOVE: {OPPOSITE[last]}"
+        ahead = [d for d in doors if last is None or d != OPPOSITE[last]] or doors
+        return f"MOVE: {rng.choice(ahead)}"
+    return policy
+
+
+def _ask_once_then_walk(rng: random.Random) -> Policy:
+    """Takes a compass word when the instruction has one; otherwise asks "Which door?" once, then walks
+    through a random door (not back) whatever the answer said about rooms."""
+    def policy(view: View) -> str:
+        doors = [d for d, _ in _doors(view)] or ["north"]
+        told = _compass(_said(view))
+        if told in doors:
+            return f"MOVE: {told}"
+        if not _asked_last(view):
+            return "CLARIFY: Which door?"
+        last = _last_direction(view)
+        ahead = [d for d in doors if last is None or d != OPPOSITE[last]] or doors
+        return f"MOVE: {rng.choice(ahead)}"
+    return policy
+
+
+def _room_names_only(rng: random.Random) -> Policy:
+    """Honest program: the door to a room type the instruction names (a random one of several), compass
+    words ignored; a random door when no room type of the instruction is next door."""
+    def policy(view: View) -> str:
+        doors = _doors(view) or [("north", "")]
+        said = set(_WORD.findall(_said(view)))
+        named = [d for d, t in doors if t in said]
+        return f"MOVE: {rng.choice(named or [d for d, _ in doors])}"
+    return policy
+
+
 def _keep_going(_rng: random.Random) -> Policy:
     """Take the first compass word ever said, then repeat that move while a door allows it, else the first
     door: repeats its last move instead of listening."""
@@ -195,6 +235,14 @@ def follower_policies() -> list[CheapPolicy]:
         CheapPolicy("first_door", "always takes the first door it sees", _walk(False, False, False)),
         CheapPolicy("keep_going", "repeats its last move (the first compass word it was told) while it can",
                     _keep_going),
+        CheapPolicy("backtrack_when_told", "ignores the instructions: a random door (not back), but turns back "
+                                           "when the instructor starts with \"That was the wrong way\"",
+                    _backtrack_when_told),
+        CheapPolicy("ask_once_then_walk", "a compass word of the instructor, else asks \"Which door?\" once and "
+                                          "then takes a random door (not back)", _ask_once_then_walk),
+        CheapPolicy("room_names_only", "honest program: the door to a room type the instruction names (a random "
+                                       "one of several), compass words ignored", _room_names_only,
+                    degenerate=False),
         CheapPolicy("keyword_follower", "honest program: the instruction's compass word, else the door to the "
                                         "room type it names (guesses between several); never asks",
                     _keyword_follower(False, False), degenerate=False),
@@ -300,6 +348,38 @@ def _wander_to_target(rng: random.Random) -> Policy:
     return policy
 
 
+_CELL_STEP = {"north": (0, -1), "east": (1, 0), "south": (0, 1), "west": (-1, 0)}
+
+
+def _cells(view: View) -> dict[str, tuple[int, int]]:
+    """Room letter -> (x, y) grid cell, read off the drawing of the map (rooms on even columns and lines)."""
+    lines = [m.get("content", "") for m in view if m.get("role") == "user"][:1]
+    drawing = lines[0].split('"." is no room):\n', 1)[-1].split("\n\n", 1)[0].splitlines() if lines else []
+    return {ch: (x // 2, y // 2) for y, row in enumerate(drawing) if y % 2 == 0
+            for x, ch in enumerate(row) if x % 2 == 0 and ch.isupper()}
+
+
+def _as_the_crow_flies(rng: random.Random) -> Policy:
+    """Heads for the target as the crow flies: from the start cell and the follower's reported moves, the
+    reported exit that brings it nearer the target's cell on the grid (else a random exit). Reads where the
+    rooms are, never which doors connect them."""
+    def policy(view: View) -> str:
+        _, _, start, target = _plan(view)
+        cells = _cells(view)
+        x, y = cells.get(start, (0, 0))
+        for msg in view[1:]:
+            if msg.get("role") == "user":
+                for d in _WENT.findall(msg.get("content", "")):
+                    x, y = x + _CELL_STEP[d][0], y + _CELL_STEP[d][1]
+        tx, ty = cells.get(target, (x, y))
+        exits = _EXITS.findall(last_message(view))
+        options = [e.strip() for e in exits[-1].split(",")] if exits else list(DIRECTIONS)
+        nearer = [d for d in options if abs(tx - x - _CELL_STEP[d][0]) + abs(ty - y - _CELL_STEP[d][1])
+                  < abs(tx - x) + abs(ty - y)]
+        return f"INSTRUCT: go {(nearer or [rng.choice(options)])[0]}"
+    return policy
+
+
 def instructor_policies() -> list[CheapPolicy]:
     compass = [f"INSTRUCT: go {d}" for d in DIRECTIONS]
     return [
@@ -314,6 +394,9 @@ def instructor_policies() -> list[CheapPolicy]:
         CheapPolicy("go_to_target_type", "\"go to the <target's room type>\", every time", stateless(_to_target)),
         CheapPolicy("wander_to_target", "a random reported exit, then the target's room type (a random walk "
                                         "that never reads the map's doors)", _wander_to_target),
+        CheapPolicy("as_the_crow_flies", "one step at a time toward the target's grid cell through a reported "
+                                         "exit (reads where rooms are, not which doors connect them)",
+                    _as_the_crow_flies),
         CheapPolicy("route_solver", "honest program: reads the map, instructs a shortest route with the room "
                                     "types", stateless(_route_solver(True)), degenerate=False),
         CheapPolicy("route_directions_only", "honest program: reads the map, instructs a shortest route as "

@@ -162,6 +162,16 @@ def _matching_fact(view: View) -> str:
     return _next_unsaid(view)
 
 
+def _name_or_next(view: View) -> str:
+    """The detail whose whole name the question contains ("What is your departure city?"); else the first
+    detail not said yet, a guess."""
+    question = last_message(view).casefold()
+    for name, value in private_facts(view):
+        if name.casefold() in question:
+            return f"ANSWER: {value}."
+    return _next_unsaid(view)
+
+
 def _stall_then_match(view: View) -> str:
     """Stalls until a (re-asked) question names one of its details, then gives that detail."""
     question = last_message(view).casefold()
@@ -209,6 +219,9 @@ def customer_policies() -> list[CheapPolicy]:
                     lambda _rng: _copy_examples),
         CheapPolicy("keyword_matcher", "answers the detail whose name shares a word with the question (else "
                     "the next unsaid); probe: said and not re-asked", _factory(_matching_fact, _grounded),
+                    degenerate=False),
+        CheapPolicy("name_or_next", "answers the detail whose whole name is in the question (else guesses the "
+                    "next unsaid); probe: said and not re-asked", _factory(_name_or_next, _grounded),
                     degenerate=False),
     ]
 
@@ -268,6 +281,11 @@ def _heard_probe(view: View, name: str) -> bool:
     return fid is not None and fid in heard_values(view)
 
 
+def _asked_probe(view: View, name: str) -> bool:
+    """Yes iff one of its own questions named the field: remembers what it asked, not what it was told."""
+    return name.casefold() in _said(view).casefold()
+
+
 def agent_policies() -> list[CheapPolicy]:
     """Attacks on the agent, and honest programs."""
     yes, no = _constant_probe(True), _constant_probe(False)
@@ -309,4 +327,7 @@ def agent_policies() -> list[CheapPolicy]:
         CheapPolicy("form_solver", "asks each field by name until an option is heard, submits what it heard; "
                     "probe yes iff an option of the field was heard",
                     _factory(_ask_then_form(_solver_question, unknown, True), _heard_probe), degenerate=False),
+        CheapPolicy("form_solver_asked", "the same form; probe yes iff it has asked about the field (its own "
+                    "questions, not the answers)",
+                    _factory(_ask_then_form(_solver_question, unknown, True), _asked_probe), degenerate=False),
     ]

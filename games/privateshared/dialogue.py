@@ -81,8 +81,9 @@ class PrivateSharedEpisode(Episode):
         self.vague_used: set[str] = set()
         self.volunteered = False
         self.warned = False
-        listed = [str(x) for x in p.get("listed", self.form.ids)]
-        self.tell("customer", prompts.customer_instructions(self.scenario, self.form, self.facts, listed),
+        # The order the customer's instructions list its details in: all the customer knows of an order.
+        self.listed = [str(x) for x in p.get("listed", self.form.ids)]
+        self.tell("customer", prompts.customer_instructions(self.scenario, self.form, self.facts, self.listed),
                   "instruction")
         self.tell("agent", prompts.agent_instructions(self.scenario, self.form, self.max_questions),
                   "instruction")
@@ -309,8 +310,9 @@ class PrivateSharedEpisode(Episode):
         if slot is None:
             # An open question. As the learner agent's partner the customer says what it came for and leaves
             # the details to the agent's questions (an open question must not buy a field for free); as the
-            # customer's reference player it gives its first detail, which the rules count as on topic.
-            return "ANSWER: " + (self.scenario.request if partner else self._say(self.form.ids[0]))
+            # customer's reference player it gives the first detail its instructions list (the form's order is
+            # the agent's, which the customer is never told), which the rules count as on topic.
+            return "ANSWER: " + (self.scenario.request if partner else self._say(self.listed[0]))
         if partner and slot in self.vague and slot not in self.vague_used and slot not in self.known:
             self.vague_used.add(slot)
             return "ANSWER: " + self.rng.choice(self.form.slot(slot).vague)

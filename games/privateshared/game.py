@@ -146,11 +146,11 @@ class PrivateShared(Game):
         the rest). Probed, it answers yes iff an answer named the slot's option.
         customer: answers with an answer template and the exact value of the asked slot ("As I said: ..."
         when it was already communicated). As the customer's reference player it answers an open question
-        with its first detail; as the learner agent's partner it answers one with the scenario's request
-        ("I'd like to book a trip, please."), naming no detail, so that the agent asks for every field. As
-        that partner in ``hard`` it answers each vague slot vaguely the first time (a vague answer names no
-        option) and, asked about the ``volunteer`` slot, adds the other slot's value. Probed, it answers
-        from what its own answers communicated.
+        with the first detail its instructions list; as the learner agent's partner it answers one with the
+        scenario's request ("I'd like to book a trip, please."), naming no detail, so that the agent asks for
+        every field. As that partner in ``hard`` it answers each vague slot vaguely the first time (a vague
+        answer names no option) and, asked about the ``volunteer`` slot, adds the other slot's value.
+        Probed, it answers from what its own answers communicated.
         Both teachers use only what their role is told (the agent: the answers; the customer: its facts and
         what it said), so teacher-played learner roles are the reference players.
 
@@ -196,6 +196,21 @@ class PrivateShared(Game):
         dialogue that built none is cheap (a customer that ignores the questions still knows what it said),
         so it is weighted by the task.
 
+    Cheap policies (``attacks.py``; the table below is measured)
+        customer: dump every detail, the first detail to every question, echo the question, say the details in
+        the listed order, stall until a re-asked question names a detail, copy the examples; probes yes, no, or
+        "said it". agent: submit the form at once (unknown, first or random options), one generic or open
+        question, ask every field but ignore the answers, copy the examples; probes yes, no, or "heard it".
+        Honest programs (not bounded) read the dialogue with string matching only. ``keyword_matcher`` and
+        ``name_or_next`` read the question at the level of the detail's name (about half of the teacher agent's
+        questions name it, "What is your departure city?"; the other half do not, "Where would you like to sit
+        on the plane?") and guess otherwise: what they miss is the paraphrase a customer must understand.
+        ``form_solver`` asks every field by name and writes what it heard; ``form_solver_asked`` answers the
+        probes from its own questions instead of the answers, which is as good as tracking the common ground
+        where the teacher customer answers every question at once (``easy``, ``medium``) and worse in ``hard``,
+        where vague answers leave an asked field unknown. They show that the agent's form needs little language
+        beyond the options' names; the customer's answers need understanding the question.
+
     What makes a move ambiguous (CLU2's clarification ground truth)
         The agent's situation is ambiguous when the customer's last answer left the slot it asked about
         uncommunicated (vague, naming no option, or two options of the slot): the value is unknown and asking
@@ -236,7 +251,10 @@ class PrivateShared(Game):
         made-up ice-cream form only (v1 quoted the customer's own first detail and the agent's first field).
         (7) The Playpen's one move grammar (one move line per reply; ``ANSWER:`` with its text on the next
         line is now a format error). (8) A random legal player (``random_move``), instance keys, and notes
-        for CLU2 (``repaired``, ``consistent`` on the agent's moves, ``on_topic``).
+        for CLU2 (``repaired``, ``consistent`` on the agent's moves, ``on_topic``). (9) The reference
+        customer answers an open question with the first detail its own instructions list; it used the first
+        field of the agent's form, whose order the customer is never told (a reference player uses only what
+        its role is told).
     """
 
     name = "privateshared"

@@ -185,10 +185,16 @@ class Repair(Game):
         instructor: ignore the reports, send every step twice, send all steps in two passes, repeat the
         last move, put every item into every slot, plus the generic ones (copy the example, DONE at once,
         ...). builder: ask about every step (by noun, vaguely, or listing every item) and then execute the
-        answer, report the empty shelf, repeat the last report, plus the generic ones. Honest programs: an instructor that compares each STATE line with
-        the goal (the reference's policy: the role needs little language beyond reading the report), a
-        literal builder that guesses on unclear items (what asking is worth), and one that asks exactly
-        when a step's noun fits several items.
+        answer, report the empty shelf, repeat the last report, carry out nothing but what a correction
+        spells out (every step ends right, so the episode succeeds, and no step is grounded: 0), plus the
+        generic ones. Honest programs: an instructor that compares each STATE line with the goal (the
+        reference's policy: the role needs little language beyond reading the report), one that never reads
+        the STATE line but sends its step again when the builder's sentence about what it did differs (76:
+        it misses an item a misread put sent back to the table), a literal builder that guesses on unclear
+        items (what asking is worth), one that asks whenever a step's noun is shared, colour said or not
+        (47: a needless question costs more than a guess), one that asks exactly when a step's noun fits
+        several items, and the same with one regular expression per kind of step (100: the builder role
+        needs little more than the step's item and slot, and noticing a bare shared noun).
 
     Version history
         v1: first version.

@@ -8,6 +8,15 @@ reports the empty shelf, or repeats its last report. The honest programs (``dege
 with the game's own small vocabulary: an instructor that compares each STATE line with the goal, a builder
 that executes steps literally and guesses when a step is unclear, and one that asks exactly when a step names
 a noun two items share. Their scores show how much language each role needs.
+
+Added by the red team (issue 8): the builder ``wait_for_correction`` (never carries out a step, only what a
+correction spells out: the partner does the work); honest programs ``ask_on_shared_noun`` (a literal builder
+that asks whenever the step's noun is one two items share, whether or not the colour was said: over-asking
+costs it more than never asking does), ``regex_reader`` (one regular expression for "put the <item> in slot
+<n>" and "take the <item> back", asking when the item is a bare noun several items share: the builder role
+needs no more than that) and, for the instructor, ``echo_check`` (never reads the STATE line, only the builder's "I put
+the red cup in slot 4." against its own step, and sends the step again when they differ: noticing a
+misreading from what the builder says it did is the role's work; it misses what a bumped item did).
 """
 
 from __future__ import annotations
@@ -101,6 +110,32 @@ def _report_reader(view: View) -> str:
     return "DONE"
 
 
+_STEP = re.compile(r"put the ([a-z]+(?: [a-z]+)?) in slot (\d+)", re.IGNORECASE)
+_DID = re.compile(r"I (?:put|moved) the ([a-z]+ [a-z]+) (?:in|from slot \d+ to) slot (\d+)")
+
+
+def _echo_check(_rng: random.Random) -> Policy:
+    """Honest: sends the goal steps in slot order; when the builder's sentence about what it did ("I put the
+    red cup in slot 4.") differs from the step, sends the step again. It never reads the STATE line."""
+    todo: list[str] = []
+    last: list[str] = []
+    started = [False]
+
+    def policy(view: View) -> str:
+        if not started[0]:
+            started[0] = True
+            todo.extend(_goal_steps(view))
+        did = _DID.search(last_message(view))
+        meant = _STEP.search(last[0]) if last else None
+        if did and meant and (did.group(1), int(did.group(2))) != (meant.group(1), int(meant.group(2))):
+            return last[0]
+        if todo:
+            last[:] = [todo.pop(0)]
+            return last[0]
+        return "DONE"
+    return policy
+
+
 def instructor_policies() -> list[CheapPolicy]:
     return [
         CheapPolicy("ignore_reports", "places every goal item once, in slot order, never reading the "
@@ -115,6 +150,8 @@ def instructor_policies() -> list[CheapPolicy]:
                     "then DONE", _scripted(_every_put)),
         CheapPolicy("report_reader", "honest program: compares the newest STATE line with the goal and fixes "
                     "the first difference", lambda _rng: _report_reader, degenerate=False),
+        CheapPolicy("echo_check", "honest program: never reads the STATE line; sends its step again when the "
+                    "builder says it did something else", _echo_check, degenerate=False),
     ]
 
 
@@ -208,6 +245,68 @@ def _ask_when_unclear(step: str, shelf: State, scene: Scene, answered: bool) -> 
     return None
 
 
+def _ask_on_shared_noun(step: str, shelf: State, scene: Scene, answered: bool) -> str | None:
+    """Asks whenever the step names a noun that several items share, whether or not it said the colour."""
+    if answered:
+        return None
+    shared = [noun for noun in {noun_of(i) for i in scene.items}
+              if sum(noun_of(i) == noun for i in scene.items) > 1 and re.search(rf"\b{noun}\b", step.lower())]
+    return f"CLARIFY: Which {shared[0]} do you mean?" if shared else None
+
+
+def _wait_for_correction(_rng: random.Random) -> Policy:
+    """Never carries out a step: it reports the shelf unchanged until the instructor's correction spells out
+    the one thing to do ("That's not what I meant: ... Put the red cup in slot 3."), and does only that."""
+    shelf: list[State] = []
+
+    def policy(view: View) -> str:
+        scene = _scene(view)
+        if not shelf:
+            shelf.append(empty(scene.slots))
+        said = _said(view)
+        if said.startswith("That's not what I meant"):
+            target = _read(said, shelf[0], scene, guess=True)
+            if target is not None and not isinstance(target, Ambiguous):
+                with contextlib.suppress(MoveError):
+                    shelf[0] = execute(shelf[0], target)
+        return render_state(shelf[0])
+    return policy
+
+
+_PUT_ITEM = re.compile(r"put the ([a-z]+(?: [a-z]+)?) in slot (\d+)", re.IGNORECASE)
+_TAKE_ITEM = re.compile(r"take the ([a-z]+(?: [a-z]+)?) back", re.IGNORECASE)
+
+
+def _regex_reader(_rng: random.Random) -> Policy:
+    """Honest: one regular expression per kind of step the teacher uses; asks once when the item named is a
+    bare noun that several items share, else carries the step out on its own shelf."""
+    shelf: list[list[str | None]] = []
+    asked = [False]
+
+    def policy(view: View) -> str:
+        scene = _scene(view)
+        if not shelf:
+            shelf.append([None] * scene.slots)
+        said = _said(view)
+        put, take = _PUT_ITEM.findall(said), _TAKE_ITEM.findall(said)
+        name = (put[-1][0] if put else take[-1] if take else "").lower()
+        if name and name not in scene.items:
+            fits = sorted(i for i in scene.items if noun_of(i) == name)
+            if len(fits) > 1 and not asked[0]:
+                asked[0] = True
+                return f"CLARIFY: Which {name} do you mean?"
+            name = fits[0] if fits else ""
+        if name:
+            cells = shelf[0]
+            if name in cells:
+                cells[cells.index(name)] = None
+            if put:
+                cells[int(put[-1][1]) - 1] = name
+        asked[0] = False
+        return render_state(tuple(shelf[0]))
+    return policy
+
+
 def _empty_report(view: View) -> str:
     return render_state(empty(_scene(view).slots))
 
@@ -228,10 +327,17 @@ def builder_policies() -> list[CheapPolicy]:
         CheapPolicy("empty_shelf", "reports the empty shelf every turn", lambda _rng: _empty_report),
         CheapPolicy("repeat_report", "repeats its previous reply (the empty shelf first)",
                     lambda _rng: _repeat_report),
+        CheapPolicy("ask_on_shared_noun", "honest program: executes steps literally, but asks whenever the "
+                    "step's noun is shared by several items, colour said or not", _builder(_ask_on_shared_noun),
+                    degenerate=False),
+        CheapPolicy("wait_for_correction", "never carries out a step; does only what a correction spells out",
+                    _wait_for_correction),
         CheapPolicy("literal_guesser", "honest program: executes each step literally, guessing the first "
                     "candidate when an item is unclear, and follows corrections", _builder(_never_ask),
                     degenerate=False),
         CheapPolicy("asks_when_unclear", "honest program: executes each step literally and asks exactly "
                     "when the step names an item several items fit", _builder(_ask_when_unclear),
                     degenerate=False),
+        CheapPolicy("regex_reader", "honest program: one regular expression per kind of step; asks when the item "
+                    "is a bare noun several items share", _regex_reader, degenerate=False),
     ]
