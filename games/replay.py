@@ -123,12 +123,16 @@ def _feed(episode: Episode, record: EpisodeRecord) -> list[str]:
 
 
 def _finish(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
-    if not episode.done:
-        # Only an abort from outside (the runner's) ends a record early; it scores 0 for the role it names, so
-        # taking its reason from the record gives nothing away.
-        external = record.outcome == "aborted" and any(x in record.reason for x in _EXTERNAL_ABORTS)
+    pending = episode.pending()
+    if not episode.done and pending is not None:
+        # Only an abort from outside (the runner's: a context overflow) ends a record early. Its fault is the
+        # role that was due, which the replay knows, and only a model-played role can overflow: a record cannot
+        # blame a partner (and so have a lost episode excluded) by cutting it short. Its reason is taken from the
+        # record; it scores 0 for the role at fault, so that gives nothing away.
+        external = (record.outcome == "aborted" and any(x in record.reason for x in _EXTERNAL_ABORTS)
+                    and record.roles.get(pending.role) in (LEARNER, "partner"))
         reason = record.reason.split(": ", 1)[-1] if external else "the record ends before the game does"
-        episode.abort(reason, fault=record.fault if external else None)
+        episode.abort(reason, fault=pending.role)
     replayed = episode.record(manifest_id=record.manifest_id, timing=record.timing)
     # A cut reply keeps the length it had; the replay only ever saw the cut text.
     cut = {t.index: t.truncated_from for t in record.turns if t.truncated_from is not None}

@@ -125,6 +125,10 @@ def test_an_external_abort_is_kept_but_scores_nothing() -> None:
     # A record that claims a natural end it never reached is not an external abort.
     claimed = replace(rec, outcome="aborted", reason="guesser: format error", fault="guesser")
     assert not replay(claimed, game=GAME).valid
+    # Nor can a cut record blame the partner (which would have the episode excluded instead of scored 0).
+    blamed = replace(rec, reason="keeper: context overflow: prompt too long", fault="keeper")
+    result = replay(blamed, game=GAME)
+    assert not result.valid and any("fault is 'keeper' in the record but 'guesser'" in p for p in result.problems)
 
 
 def test_clu2_items_come_from_the_replay_not_the_record() -> None:
