@@ -20,6 +20,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from playschool.games import RANDOM, TEACHER
+
 from .interactional import iter_items, plan
 from .registry import game_task_id
 
@@ -43,11 +45,11 @@ def calibrate(games: Sequence[str] | None = None, seed: int = 0) -> dict[str, An
     from .aggregate import Accumulator
 
     random_records = _play(RandomPlayer(), games, seed)
-    acc = Accumulator().extend(iter_items(random_records))
+    acc = Accumulator().extend(iter_items(random_records, learner_as=RANDOM))
     baselines = {tid: round(t.raw(), 6) for tid, t in sorted(acc.tally.items()) if t.n}
     feeding: dict[str, set[str]] = defaultdict(set)
-    for records in (random_records, _play(ReferencePlayer(), games, seed)):
-        for item in iter_items(records):
+    for records, who in ((random_records, RANDOM), (_play(ReferencePlayer(), games, seed), TEACHER)):
+        for item in iter_items(records, learner_as=who):
             metric = item.task.removeprefix("collab/")
             if item.task.startswith("collab/") and metric in NOTE_METRICS:
                 episode = str(item.details["episode"])

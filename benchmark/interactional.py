@@ -22,7 +22,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from playschool.games import LEARNER, EpisodeRecord, Instance, RecordError, game_names, load_game, replay
+from playschool.games import (
+    LEARNER,
+    RANDOM,
+    TEACHER,
+    EpisodeRecord,
+    Instance,
+    RecordError,
+    game_names,
+    load_game,
+    replay,
+)
 
 from .aggregate import EXCLUDED
 from .collab import episode_submetrics
@@ -63,19 +73,35 @@ def _excluded(record: EpisodeRecord) -> str | None:
     return None
 
 
-def record_items(record: EpisodeRecord, *, instance: Instance | None = None) -> list[ItemResult]:
+def _roles_problem(record: EpisodeRecord, learner_as: str) -> str | None:
+    """Why the record's role assignment is not CLU2's (the learner's role played by ``learner_as``, every other
+    role by the game's programmatic partner), or ``None``. A record that says the game's teacher played the
+    learner's role would otherwise replay as the teacher's own, perfect play."""
+    expected = {r: (learner_as if r == record.learner_role else TEACHER) for r in record.roles}
+    if record.learner_role not in record.roles or record.roles != expected:
+        return (f"roles {record.roles} are not CLU2's: {record.learner_role!r} played by {learner_as!r}, every "
+                "other role by the game's teacher")
+    return None
+
+
+def record_items(record: EpisodeRecord, *, instance: Instance | None = None,
+                 learner_as: str = LEARNER) -> list[ItemResult]:
     """The items of one episode record, recomputed by replay (see the module docstring): its game task's main
-    score and the sub-metrics that apply. ``instance``: the planned instance the episode had to be played on."""
+    score and the sub-metrics that apply. ``instance``: the planned instance the episode had to be played on;
+    ``learner_as``: who played the learner's role (a model: ``learner``; the reference or random player when
+    they are the ones evaluated: ``teacher``/``random``)."""
     from playschool.transcript import episode_filename
 
     key = record.key
     common = {"episode": key, "transcript": episode_filename(record)}
     task = game_task_id(record.game, record.learner_role)
-    result = replay(record, instance=instance)
-    if not result.valid or result.record is None:
+    problem = _roles_problem(record, learner_as)
+    result = replay(record, instance=instance) if problem is None else None
+    if result is None or not result.valid or result.record is None:
+        reasons = [problem] if result is None else list(result.problems[:3])
         return [ItemResult(task, key, 0.0, valid=False,
                            details={**common, "outcome": "invalid", "played": False, "success": False,
-                                    "invalid_record": list(result.problems[:3])})]
+                                    "invalid_record": reasons})]
     rec = result.record
     excluded = _excluded(rec)
     if excluded is not None:
@@ -92,22 +118,23 @@ def record_items(record: EpisodeRecord, *, instance: Instance | None = None) -> 
     return items
 
 
-def iter_items(records: Iterable[EpisodeRecord | dict[str, Any]],
-               plan: dict[str, Instance] | None = None) -> Iterator[ItemResult]:
+def iter_items(records: Iterable[EpisodeRecord | dict[str, Any]], plan: dict[str, Instance] | None = None,
+               *, learner_as: str = LEARNER) -> Iterator[ItemResult]:
     """Items of a stream of records (``EpisodeRecord`` or their JSON dicts), one record in memory at a time,
-    each recomputed by replay. ``plan`` maps episode keys to their planned instances (an evaluation's plan).
+    each recomputed by replay. ``plan`` maps episode keys to their planned instances (an evaluation's plan);
+    ``learner_as`` is who played the learner's role (see :func:`record_items`).
 
     Raises :class:`~playschool.games.RecordError` naming the record's position for a malformed one.
     """
     for n, rec in enumerate(records):
         record = _as_record(rec, n)
-        yield from record_items(record, instance=(plan or {}).get(record.key))
+        yield from record_items(record, instance=(plan or {}).get(record.key), learner_as=learner_as)
 
 
-def items_from_records(records: Iterable[EpisodeRecord | dict[str, Any]],
-                       plan: dict[str, Instance] | None = None) -> list[ItemResult]:
+def items_from_records(records: Iterable[EpisodeRecord | dict[str, Any]], plan: dict[str, Instance] | None = None,
+                       *, learner_as: str = LEARNER) -> list[ItemResult]:
     """All items of ``records``, each recomputed by replay. See :func:`iter_items` to stream."""
-    return list(iter_items(records, plan))
+    return list(iter_items(records, plan, learner_as=learner_as))
 
 
 def missing_items(planned: Iterable[Any], recorded: Iterable[str]) -> list[ItemResult]:
@@ -126,6 +153,18 @@ def interactional_config(learner_spec: str, games: Sequence[str] | None, n: int 
     return {"clu2_version": CLU2_VERSION, "games": {g: load_game(g).versioned_id for g in names}, "split": SPLIT,
             "instances_per_experiment": n, "instance_seed": seed, "learner": learner_spec, "teacher": "teacher",
             "decoding": decoding, "shard": f"{shard[0]}/{shard[1]}" if shard else None}
+
+
+def _learner_as(learner_spec: str, player: Any) -> str:
+    """Who plays the learner's role in the records of a run: the game's own players for the ``teacher`` and
+    ``random`` specs (played inside the game), else the learner."""
+    from playschool.players import RandomPlayer, ReferencePlayer
+
+    if isinstance(player, ReferencePlayer) or learner_spec.strip() == "teacher":
+        return TEACHER
+    if isinstance(player, RandomPlayer) or learner_spec.strip() == "random":
+        return RANDOM
+    return LEARNER
 
 
 def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence[str] | None = None,
@@ -164,17 +203,19 @@ def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence
         if todo:
             backend = player if player is not None else load_player(learner_spec, concurrency=concurrency,
                                                                     **load_opts)
+            player = backend  # the runner assigns the learner's seat by what this object is
             runner = Runner({"learner": backend}, decoding=decoding, concurrency=concurrency,
                             manifest_id=manifest["manifest_id"], on_record=store.append, progress=progress,
                             progress_label="interactional")
             runner.run(todo)
     planned = {t.key: t.instance for t in tasks}
+    learner_as = _learner_as(learner_spec, player)
     items: list[ItemResult] = []
     recorded: list[str] = []
     for rec in iter_records(out):
         if rec.key in planned:
             recorded.append(rec.key)
-            items.extend(record_items(rec, instance=planned[rec.key]))
+            items.extend(record_items(rec, instance=planned[rec.key], learner_as=learner_as))
     return items + missing_items(tasks, recorded)
 
 

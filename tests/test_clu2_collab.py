@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from playschool.benchmark.collab import episode_submetrics
-from playschool.benchmark.interactional import items_from_records, record_items
-from playschool.games import EpisodeRecord, Turn, stable_seed
+from playschool.benchmark.interactional import items_from_records
+from playschool.games import TEACHER, EpisodeRecord, Turn, stable_seed
 
 from playschool.players import ReferencePlayer, ScriptedPlayer
 from playschool.runner import Runner, plan_episodes
@@ -108,7 +108,8 @@ def test_aborted_episodes_fail_where_the_situation_existed_and_only_there() -> N
 
 def test_items_come_from_replayed_records_and_carry_the_episode_and_transcript() -> None:
     rec = _play("reference", "listener", ReferencePlayer(), n=1)[0]
-    items = items_from_records([rec, rec.to_dict()][:1]) + items_from_records([rec.to_dict()])  # dicts too
+    items = (items_from_records([rec], learner_as=TEACHER)
+             + items_from_records([rec.to_dict()], learner_as=TEACHER))  # JSON dicts are read too
     assert items[0].task == "game/reference/listener" and items[0].valid
     assert all(i.item_id == rec.key and i.details["episode"] == rec.key for i in items)
     assert items[0].details["transcript"].endswith(".html")
@@ -165,7 +166,7 @@ def test_the_reference_player_is_perfect_wherever_a_sub_metric_measures_it() -> 
 
     records = Runner({"learner": ReferencePlayer()}).run(plan_episodes(game_names(), "test", n=2)).records
     measured = set()
-    for item in items_from_records(records):
+    for item in items_from_records(records, learner_as=TEACHER):
         if item.task.startswith("collab/"):
             assert item.score == 1.0, item
             measured.add(item.task)

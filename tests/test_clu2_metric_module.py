@@ -72,7 +72,7 @@ def _check_flat(out: dict[str, Any], card: dict[str, Any]) -> None:
 
 def test_interactional_records_give_the_cli_scorecard(interactional_run: tuple[dict[str, Any], list[str]]) -> None:
     data, records = interactional_run
-    out = _load("interactional").compute(predictions=records, seed=SEED, n_boot=N_BOOT)
+    out = _load("interactional").compute(predictions=records, seed=SEED, n_boot=N_BOOT, learner_as="teacher")
     assert out["scorecard"] == data["scorecard"]  # every number, exactly (floats compared with ==)
     _check_flat(out, data["scorecard"])
     assert out["collaborative_language_use"] is not None and out["clemscore"] is not None
@@ -96,13 +96,14 @@ def test_all_config_mixes_items_and_records(interactional_run: tuple[dict[str, A
         module.compute(predictions=_items(inter), seed=SEED, n_boot=N_BOOT)
     # ... mixed with reference items: each dimension equals its own run's (per-stratum bootstrap streams), and
     # the whole card is the benchmark's card of both runs' items.
-    mixed = module.compute(predictions=_items(reference_run) + records, seed=SEED, n_boot=N_BOOT)
+    mixed = module.compute(predictions=_items(reference_run) + records, seed=SEED, n_boot=N_BOOT, learner_as="teacher")
     for dim, run in (("understanding_reasoning", reference_run), ("collaborative_language_use", inter)):
         assert mixed["scorecard"]["dimensions"][dim] == run["scorecard"]["dimensions"][dim]
     both = [ItemResult.from_dict(d) for d in reference_run["items"] + inter["items"]]
     assert mixed["scorecard"] == scorecard(both, seed=SEED, n_boot=N_BOOT)
     assert mixed["overall"] is not None
-    assert _load("default").compute(predictions=records[:3], n_boot=10)["scorecard"]["n_boot"] == 10
+    out = _load("default").compute(predictions=records[:3], n_boot=10, learner_as="teacher")
+    assert out["scorecard"]["n_boot"] == 10
 
 
 @pytest.mark.parametrize(("config", "bad", "message"), [
@@ -125,14 +126,23 @@ def test_bad_predictions_are_clear_errors(config: str, bad: str, message: str,
 
 def test_a_tampered_record_scores_zero_with_its_reason(interactional_run: tuple[dict[str, Any], list[str]]) -> None:
     _, records = interactional_run
-    honest = _load("interactional").compute(predictions=records, seed=SEED, n_boot=N_BOOT)["scorecard"]
+    module = _load("interactional")
+    honest = module.compute(predictions=records, seed=SEED, n_boot=N_BOOT, learner_as="teacher")["scorecard"]
     data = json.loads(records[0])
     task = f"game/{data['game'].rsplit('-v', 1)[0]}/{data['learner_role']}"
     data["scores"]["main"] = 77.7  # any score but the one its moves earn
-    card = _load("interactional").compute(predictions=[json.dumps(data), *records[1:]], seed=SEED,
-                                          n_boot=N_BOOT)["scorecard"]
+    card = module.compute(predictions=[json.dumps(data), *records[1:]], seed=SEED, n_boot=N_BOOT,
+                          learner_as="teacher")["scorecard"]
     t, h = card["tasks"][task], honest["tasks"][task]
     assert t["invalid"] == h["invalid"] + 1 and t["raw"] < h["raw"]
+
+
+def test_a_models_submission_cannot_claim_the_teachers_play(interactional_run: tuple[dict[str, Any],
+                                                                                    list[str]]) -> None:
+    _, records = interactional_run  # played by the reference player: the teacher holds the learner's role
+    card = _load("interactional").compute(predictions=records, seed=SEED, n_boot=N_BOOT)["scorecard"]
+    games = [t for tid, t in card["tasks"].items() if tid.startswith("game/")]
+    assert games and all(t["raw"] == 0.0 and t["invalid"] == t["n"] for t in games)
 
 
 def test_unknown_config_is_refused() -> None:

@@ -135,8 +135,19 @@ def test_clu2_items_come_from_the_replay_not_the_record() -> None:
     game = load_game("reference")
     inst = game.generate("test", n=1)[0]
     rec = play(game.new_episode(inst, "listener", {"speaker": TEACHER, "listener": RANDOM}), {}).record()
-    honest = record_items(rec)
-    forged = record_items(replace(rec, scores={**rec.scores, "main": 100.0}, outcome="success"))
+    honest = record_items(rec, learner_as=RANDOM)
+    forged = record_items(replace(rec, scores={**rec.scores, "main": 100.0}, outcome="success"), learner_as=RANDOM)
     assert honest[0].valid == (rec.outcome != "aborted")
     assert forged[0].score == 0.0 and not forged[0].valid and forged[0].details["invalid_record"]
     assert len(forged) == 1  # an invalid record gives no sub-metric items
+
+
+def test_a_record_cannot_hand_the_learners_role_to_the_teacher() -> None:
+    # Replayed as written, a record whose learner role the teacher "played" would score the teacher's play.
+    game = load_game("reference")
+    inst = game.generate("test", n=1)[0]
+    rec = play(game.new_episode(inst, "listener", {"speaker": TEACHER, "listener": TEACHER}), {}).record()
+    assert replay(rec).valid and rec.scores["main"] == 100.0
+    items = record_items(rec)  # CLU2 scoring a model: the learner's role must be played by the learner
+    assert items[0].score == 0.0 and "are not CLU2's" in items[0].details["invalid_record"][0]
+    assert record_items(rec, learner_as=TEACHER)[0].score == 100.0  # evaluating the reference player itself

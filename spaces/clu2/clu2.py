@@ -56,6 +56,9 @@ Args:
         Interactional scores come only from records: an item of an interactional task is refused.
     seed: bootstrap seed (default 0; `playschool eval` uses its --seed).
     n_boot: bootstrap replicates (default 1000; `playschool eval` uses its --n-boot).
+    learner_as: who played the learner's role in the records: "learner" (a model; the default), or the game's own
+        "teacher" (reference) or "random" player when those are what is evaluated. A record whose roles differ
+        (say, the teacher playing the learner's role in a model's submission) scores 0.
 Returns:
     clu2_version: version of the task registry the scores belong to,
     overall: CLU2 score, the mean of the two dimension scores (None unless both planes were scored),
@@ -93,7 +96,7 @@ class Clu2InputError(ValueError):
     """A prediction that cannot be scored; the message names its position and the problem."""
 
 
-def _parse(predictions: list[str], planes: tuple[str, ...]) -> list[Any]:
+def _parse(predictions: list[str], planes: tuple[str, ...], learner_as: str = "learner") -> list[Any]:
     """Predictions -> ItemResults: items as they are, records through `items_from_records`.
 
     Every problem names the prediction's index, so nothing is dropped silently.
@@ -124,7 +127,7 @@ def _parse(predictions: list[str], planes: tuple[str, ...]) -> list[Any]:
             items.append(item)
         elif "interactional" in planes:
             try:
-                items.extend(benchmark.items_from_records([data]))
+                items.extend(benchmark.items_from_records([data], learner_as=learner_as))
             except RecordError as exc:
                 raise Clu2InputError(f"prediction {n} is a malformed episode record ({exc})") from exc
         else:
@@ -152,9 +155,12 @@ class Clu2(evaluate.Metric):
             reference_urls=["https://github.com/clembench/clembench"],
         )
 
-    def _compute(self, predictions: list[str], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+    def _compute(self, predictions: list[str], seed: int = 0, n_boot: int = 1000,
+                 learner_as: str = "learner") -> dict[str, Any]:
         """Returns the score card: headline numbers flat, the full card under "scorecard"."""
-        items = _parse(predictions, _PLANES[self.config_name])
+        if learner_as not in ("learner", "teacher", "random"):
+            raise Clu2InputError(f"learner_as is 'learner', 'teacher' or 'random', got {learner_as!r}")
+        items = _parse(predictions, _PLANES[self.config_name], learner_as)
         card = benchmark.scorecard(items, seed=int(seed), n_boot=int(n_boot))
         out: dict[str, Any] = {"clu2_version": card["clu2_version"], "overall": card["overall"]["score"],
                                "overall_ci": card["overall"]["ci"]}
