@@ -81,6 +81,8 @@ def _roles_problem(record: EpisodeRecord, learner_as: str) -> str | None:
     if record.learner_role not in record.roles or record.roles != expected:
         return (f"roles {record.roles} are not CLU2's: {record.learner_role!r} played by {learner_as!r}, every "
                 "other role by the game's teacher")
+    if record.split != SPLIT or not record.instance_id.startswith(f"{SPLIT}/"):
+        return f"CLU2 plays the {SPLIT} split; this episode is of {record.split!r} ({record.instance_id})"
     return None
 
 
