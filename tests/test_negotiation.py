@@ -1,6 +1,6 @@
-"""Tests of the negotiation game: parsing, the teacher's reading of free text, what a seat can know, move tables
-for both learner seats, the exploits that v1 paid, notes for CLU2, instances, a golden transcript, reference vs
-random players and the contract.
+"""Tests of the negotiation game: parsing, the teacher's reading of free text (numbers, vague words, comparisons
+with the listener), what a seat can know, move tables for both learner seats, the exploits that v1 and earlier
+drafts of v2 paid, notes for CLU2, instances, a golden transcript, reference vs random players and the contract.
 
 Regenerate the golden transcript after an intended change of behaviour (which also bumps the game version):
 ``PLAYSCHOOL_UPDATE_GOLDEN=1 python -m pytest tests/test_negotiation.py -k golden``.
@@ -9,6 +9,7 @@ Regenerate the golden transcript after an intended change of behaviour (which al
 from __future__ import annotations
 
 import json
+import random
 import statistics
 from collections.abc import Sequence
 from typing import Any
@@ -55,8 +56,17 @@ BOB_SAYS = "SAY: My values are books=3 hats=7 balls=1 pens=6."
 BOB_ASKS = "SAY: My values are books=3 hats=7 balls=1 pens=6. What are yours?"
 ALICE_BEST = "PROPOSE: books=1 hats=0 balls=2 pens=0"
 BOB_BEST = "PROPOSE: books=0 hats=2 balls=0 pens=1"
-TEACHER_ALICE = "SAY: My values per item: books=4 hats=6 balls=2 pens=5."
-TEACHER_BOB = "SAY: My values per item: books=3 hats=7 balls=1 pens=6."
+# The responder never states its numbers: it compares them with the proposer's, each type from a random side.
+BOB_COMPARES = ("SAY: Here is how my values compare with yours. Balls: worth more to you than to me. Pens: worth more "
+                "to me than to you. Hats: worth more to me than to you. Books: worth more to you than to me.")
+ALICE_COMPARES = ("SAY: Here is how my values compare with yours. Pens: worth more to you than to me. Balls: worth more "
+                  "to me than to you. Books: worth more to me than to you. Hats: worth more to you than to me.")
+# Asked again, it compares again, in other words (a new order and new sides).
+BOB_COMPARES_AGAIN = ("SAY: Here is how my values compare with yours. Pens: worth less to you than to me. Balls: worth "
+                      "less to me than to you. Books: worth less to me than to you. Hats: worth less to you than to "
+                      "me.")
+# Before it has the proposer's numbers it has nothing to compare with, and says so.
+NEEDS = "SAY: " + prompts.NEED_VALUES + " " + prompts.ASK_VALUES
 ASK = "SAY: " + prompts.ASK_VALUES
 UNTOLD = "SAY: " + prompts.REJECT_UNTOLD + " " + prompts.ASK_VALUES
 BAD = "SAY: " + prompts.REJECT_BAD
@@ -67,17 +77,17 @@ def game() -> Negotiation:
     return Negotiation()
 
 
-def hand(disclosure: str = "exact", phrasing: str = "pairs", alice: Sequence[int] = ALICE,
+def hand(opening: str = "ask", phrasing: str = "pairs", alice: Sequence[int] = ALICE,
          bob: Sequence[int] = BOB) -> Instance:
     params = {"items": list(ITEMS), "counts": list(COUNTS), "values": {"alice": list(alice), "bob": list(bob)},
-              "max_value": 10, "max_turns": 16, "disclosure": disclosure, "phrasing": phrasing,
-              "max_joint": max_joint(COUNTS, alice, bob)}
+              "max_value": 10, "max_turns": 16, "opening": opening, "phrasing": phrasing,
+              "max_joint": max_joint(COUNTS, alice, bob), "talk_seed": 0}
     return Instance(id="test/easy/0000", game="negotiation-v2", split="test", experiment="easy", seed=3,
                     params=params)
 
 
 def run(game: Negotiation, role: str, replies: Sequence[str], instance: Instance | None = None) -> EpisodeRecord:
-    """:func:`gamekit.play_script` on ``instance``, by default the hand-made pool with exact disclosure."""
+    """:func:`gamekit.play_script` on ``instance``, by default the hand-made pool, easy (labelled comparisons)."""
     return play_script(game, instance or hand(), role, replies)
 
 
@@ -174,34 +184,106 @@ def test_parse_rejects(text: str, message: str) -> None:
     ("I take 2 books and you get the hats", {}, (), False),
     ("hello there", {}, (), False),
     ("Are pens worth 2 to you?", {}, (), True),
+    # Comparisons with the listener are no vague statements (test_read_comparisons says what they give).
+    ("Books matter more to me than to you, hats less.", {}, (), False),
+    ("Are books worth more to you than to me?", {}, (), True),
 ])
 def test_read(text: str, values: dict[int, int], vague: tuple[int, ...], question: bool) -> None:
     r = read(text)
     assert (r.values, r.vague_items, r.question) == (values, vague, question)
 
 
+@pytest.mark.parametrize(("text", "relative"), [
+    # The player after "than" is the one compared with; more/less the direction: both say the same.
+    ("Books matter more to me than to you.", {0: (1, None)}),
+    ("Books matter less to you than to me.", {0: (1, None)}),
+    ("You value hats more than I do", {1: (-1, None)}),
+    ("I value hats less than you do", {1: (-1, None)}),
+    ("Books: worth less to you than to me. Hats: worth more to you than to me.", {0: (1, None), 1: (-1, None)}),
+    # A clause without a player keeps the frame of the one before it in the sentence, not across sentences.
+    ("I value books more than you do, hats less, and pens more.", {0: (1, None), 1: (-1, None), 3: (1, None)}),
+    ("A pen is worth more to you than to me, and books less.", {3: (-1, None), 0: (1, None)}),
+    ("I value books more than you do. Hats less.", {0: (1, None)}),  # "Hats less." alone is vague
+    # A number in such a clause is the difference.
+    ("A pen is worth two points more to me than to you, a ball one point less.", {3: (1, 2), 2: (-1, 1)}),
+    ("You value balls one point more than I do", {2: (-1, 1)}),
+    ("Books and hats are worth the same to both of us.", {0: (0, 0), 1: (0, 0)}),
+    # Not such comparisons: between the speaker's own types, negated, asked.
+    ("Books are worth more to me than balls", {}),
+    ("Books are not worth more to me than to you", {}),
+    ("Do you value hats more than I do?", {}),
+])
+def test_read_comparisons(text: str, relative: dict[int, tuple[int, int | None]]) -> None:
+    r = read(text)
+    assert r.relative == relative and not r.values
+    assert not set(relative) & set(r.vague_items) and (r.mentions or not relative)
+
+
+def test_proposer_values_read_as_meant() -> None:
+    for values in ([2, 0, 7, 3], [1, 1, 8, 10], [0, 10, 0, 1], [5, 5, 5, 5]):
+        reading = read(prompts.exact_values(values))
+        assert reading.values == dict(enumerate(values)) and not reading.vague_items and not reading.question
+
+
 @pytest.mark.parametrize("phrasing", prompts.PHRASINGS)
-@pytest.mark.parametrize("values", [[2, 0, 7, 3], [1, 1, 8, 10], [0, 10, 0, 1], [5, 5, 5, 5]])
-def test_teacher_values_read_as_meant(phrasing: str, values: list[int]) -> None:
-    """Whichever phrasing the level uses, the other seat reads exactly the numbers that were meant."""
-    reading = read(prompts.exact_values(values, phrasing))
-    assert reading.values == dict(enumerate(values)) and not reading.vague_items and not reading.question
+def test_comparisons_read_as_meant(phrasing: str) -> None:
+    """Whichever phrasing the level uses, the proposer reads for every type it gave a number for exactly who
+    values it more (and in ``differences`` by how much), however the order and the sides were drawn; the
+    responder never states a number of its own."""
+    rng = random.Random(phrasing)
+    for k in range(300):
+        mine = [rng.randint(0, 10) for _ in ITEMS]
+        theirs = {i: rng.randint(0, 10) for i in rng.sample(range(len(ITEMS)), rng.randint(1, len(ITEMS)))}
+        if k % 3 == 0:  # told values one or two points off, as in the levels
+            theirs = {i: max(0, min(10, mine[i] + rng.choice((-2, -1, 1, 2)))) for i in theirs}
+        text = prompts.comparisons(mine, theirs, phrasing, random.Random(k))
+        reading = read(text)
+        expected = {i: ((mine[i] > v) - (mine[i] < v),
+                        abs(mine[i] - v) if phrasing == "differences" or mine[i] == v else None)
+                    for i, v in theirs.items()}
+        assert reading.relative == expected, text
+        assert not reading.values and not reading.vague_items and not reading.question, text
+
+
+def test_comparison_words_alone_tell_nothing() -> None:
+    """Each type is compared from a random side, so the word *more* goes with "the speaker values it more" about
+    half the time, and so does *me* named first: only the two together (and the item they go with) say it."""
+    mine, theirs = [6, 6, 6, 6], {0: 5, 1: 5, 2: 7, 3: 7}  # the speaker values books and hats more
+    more_agrees = side_agrees = clauses = 0
+    for seed in range(200):
+        for sentence in prompts.comparisons(mine, theirs, "pairs", random.Random(seed)).split(". ")[1:]:
+            item = next(i for i, name in enumerate(ITEMS) if sentence.startswith(name.capitalize()))
+            speaker_more = mine[item] > theirs[item]
+            more_agrees += ("worth more" in sentence) == speaker_more
+            side_agrees += ("to me than" in sentence) == speaker_more
+            clauses += 1
+    assert 0.4 < more_agrees / clauses < 0.6 and 0.4 < side_agrees / clauses < 0.6
 
 
 def test_phrasings_differ() -> None:
-    said = {p: prompts.exact_values([2, 0, 7, 3], p) for p in prompts.PHRASINGS}
-    assert said["pairs"] == "My values per item: books=2 hats=0 balls=7 pens=3."
-    assert said["digits"] == "Each book is worth 2 points to me, each hat 0, each ball 7 and each pen 3."
-    assert said["words"] == "To me a ball is worth seven points, a pen three, a book two and a hat nothing."
+    said = {p: prompts.comparisons([2, 0, 7, 3], {0: 3, 1: 1, 2: 6, 3: 4}, p, random.Random(4))
+            for p in prompts.PHRASINGS}
+    intro = prompts.COMPARE_INTRO
+    assert said["pairs"] == (f"{intro} Balls: worth less to you than to me. Books: worth more to you than to me. Pens: "
+                             "worth less to me than to you. Hats: worth less to me than to you.")
+    # "..., and books more": more to you than to me, the frame of the clause before it.
+    assert said["sentences"] == (f"{intro} Balls matter less to you than to me, and books more. Pens matter less to "
+                                 "me than to you, and hats less.")
+    assert said["differences"] == (f"{intro} You value balls one point less than I do, and a book one point more. A "
+                                   "pen is worth one point less to me than to you, and hats one point less.")
+    for text in said.values():
+        assert {i: sign for i, (sign, _) in read(text).relative.items()} == {0: -1, 1: -1, 2: 1, 3: -1}, text
 
 
 def test_teacher_sentences_read_as_meant() -> None:
     vague = read(prompts.vague_values((1, 3)))
     assert vague.vague_items == (1, 3) and not vague.question and vague.hints[0].claim
-    for question in (prompts.ASK_VALUES, prompts.clarification(read("I like hats")), prompts.check_range(2, 15)):
+    for question in (prompts.ASK_VALUES, prompts.ask_values([1, 3]), prompts.ASK_COMPARE,
+                     prompts.clarification(read("I like hats")), prompts.check_range(2, 15)):
         r = read(question)
         assert r.question and not r.values and not r.vague_items and not r.mentions, question
-    for statement in (prompts.REJECT_BAD, prompts.REJECT_UNTOLD, prompts.YOUR_PROPOSAL, prompts.PROPOSAL_STANDS):
+    for statement in (prompts.REJECT_BAD, prompts.REJECT_UNTOLD, prompts.YOUR_PROPOSAL, prompts.PROPOSAL_STANDS,
+                      prompts.NEED_VALUES, prompts.COMPARE_INTRO):
         r = read(statement)
         assert not r.mentions and not r.question and not r.values, statement
 
@@ -220,6 +302,11 @@ def test_sure_takes() -> None:
     assert sure_takes(counts, mine, ((0, 3), (1, 7), (2, 1)), ()) == ()
     # ... unless the word settles it: the partner's pens are worth at least its hats (7), more than my 5.
     assert sure_takes(counts, mine, ((0, 3), (1, 7), (2, 1)), hint) == ((1, 0, 2, 0),)
+    # Comparisons with my values need no number: who values each type more is all the split needs.
+    more_less = ((0, 0, 3), (1, 7, 10), (2, 0, 1), (3, 6, 10))  # books and balls less than mine, hats and pens more
+    assert sure_takes(counts, mine, (), (), more_less) == ((1, 0, 2, 0),)
+    # A range that straddles my value (a comparison made with a number I did not tell truly) settles nothing.
+    assert sure_takes(counts, mine, (), (), ((0, 0, 3), (1, 5, 10), (2, 0, 1), (3, 6, 10))) == ()
 
 
 def test_classify_and_quality() -> None:
@@ -235,10 +322,14 @@ def test_classify_and_quality() -> None:
 ALICE_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("tell-ask-propose", [ALICE_ASKS, ALICE_BEST],
      {"outcome": "success", "rewards": [0.2, 1.0], "main": 100.0, "after": ["observation", "environment"],
-      "teacher": [TEACHER_BOB, "ACCEPT"]}),
-    # Bob states his values at once in easy, so telling is enough; asking is not needed.
+      "teacher": [BOB_COMPARES, "ACCEPT"]}),
+    # Bob compares as soon as he has her numbers, so telling is enough; asking is not needed.
     ("tell-propose", [ALICE_SAYS, ALICE_BEST],
-     {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0}),
+     {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0, "teacher": [BOB_COMPARES, "ACCEPT"]}),
+    # Asking without telling: Bob has nothing to compare with and says so.
+    ("ask-without-telling", [ASK, ALICE_SAYS, ALICE_BEST],
+     {"outcome": "success", "rewards": [0.1, 0.1, 1.0], "main": 100.0,
+      "after": ["clarification", "observation", "environment"], "teacher": [NEEDS, BOB_COMPARES_AGAIN, "ACCEPT"]}),
     ("format-error-repaired", ["Hello Bob, let's share.", ALICE_ASKS, ALICE_BEST],
      {"outcome": "success", "rewards": [-1.0, 0.2, 1.0], "main": 100.0,
       "after": ["correction", "observation", "environment"]}),
@@ -250,11 +341,12 @@ ALICE_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     # A wrong guess before anything was heard: Bob cannot judge it (he does not know Alice's values) and asks.
     ("guess-halves", ["PROPOSE: books=1 hats=2 balls=2 pens=1", ALICE_SAYS, ALICE_BEST],
      {"outcome": "success", "rewards": [-0.25, 0.1, 1.0], "main": 50.0,
-      "teacher": [TEACHER_BOB + " " + UNTOLD[len("SAY: "):], "SAY: " + prompts.YOUR_PROPOSAL, "ACCEPT"]}),
-    # Told everything, Alice proposes against it: Bob turns it down, and nothing she does later earns credit.
+      "teacher": [UNTOLD, BOB_COMPARES_AGAIN, "ACCEPT"]}),
+    # Told how Bob's values compare, Alice proposes against it: Bob turns it down, and nothing she does later
+    # earns credit.
     ("contradiction-zeroes", [ALICE_ASKS, "PROPOSE: books=1 hats=2 balls=2 pens=1", ALICE_BEST],
      {"outcome": "success", "rewards": [0.2, -0.5, 1.0], "main": 0.0,
-      "teacher": [TEACHER_BOB, BAD, "ACCEPT"]}),
+      "teacher": [BOB_COMPARES, BAD, "ACCEPT"]}),
     ("three-format-errors-abort", ["hi", "PROPOSE: 1 book", "ok"],
      {"outcome": "aborted", "rewards": [-1.0, -1.0, -1.0], "main": 0.0,
       "after": ["correction", "correction", "environment"]}),
@@ -263,7 +355,7 @@ ALICE_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
      {"outcome": "aborted", "rewards": [-0.5, -0.5, -0.5], "main": 0.0}),
     ("turn-limit-loses", ["SAY: hello"] * 8,
      {"outcome": "lose", "rewards": [0.0] * 8, "main": 0.0, "turns": 16.0,
-      "teacher": [TEACHER_BOB + " " + prompts.ASK_VALUES] + ["SAY: " + prompts.YOUR_PROPOSAL] * 7}),
+      "teacher": [NEEDS] + ["SAY: " + prompts.YOUR_PROPOSAL] * 7}),
 ]
 
 
@@ -289,17 +381,18 @@ def check_expected(rec: EpisodeRecord, expected: dict[str, Any]) -> None:
 BOB_TABLE: list[tuple[str, list[str], dict[str, Any]]] = [
     ("tell-propose", [BOB_SAYS, BOB_BEST],
      {"outcome": "success", "rewards": [0.1, 1.0], "main": 100.0, "after": ["observation", "environment"],
-      "teacher": [TEACHER_ALICE + " " + prompts.ASK_VALUES, "SAY: " + prompts.YOUR_PROPOSAL, "ACCEPT"]}),
-    # Knowing Alice's values, Bob proposes the optimum at once; Alice cannot judge it yet and asks for his.
-    ("right-but-untold-then-told", [BOB_BEST, BOB_SAYS, BOB_BEST],
-     {"outcome": "success", "rewards": [1.0, 0.1, 1.0], "main": 100.0,
+      "teacher": [NEEDS, ALICE_COMPARES, "ACCEPT"]}),
+    # Bob proposes the optimum before he can know it (lucky: no reward); Alice cannot judge it yet and asks for
+    # his values; the same proposal after her comparisons is grounded, and a lucky proposal is no guess.
+    ("lucky-then-told", [BOB_BEST, BOB_SAYS, BOB_BEST],
+     {"outcome": "success", "rewards": [0.0, 0.1, 1.0], "main": 100.0,
       "after": ["clarification", "observation", "environment"]}),
     ("format-error-repaired", ["PROPOSE: balls=2", BOB_SAYS, BOB_BEST],
      {"outcome": "success", "rewards": [-1.0, 0.1, 1.0], "main": 100.0}),
-    # Lying: Alice believes Bob and accepts the split his false values make best; he could not know it was
-    # the best (it is not), so it earns nothing.
+    # Lying: Alice compares with the false number (pens: more to her than 0) and accepts the split his false
+    # values make best; he could not know who values pens more (it is him), so it is a guess and earns nothing.
     ("false-values", ["SAY: My values are books=3 hats=7 balls=1 pens=0.", "PROPOSE: books=0 hats=2 balls=0 pens=0"],
-     {"outcome": "success", "rewards": [-0.1, -0.5], "main": 0.0}),
+     {"outcome": "success", "rewards": [-0.1, -0.25], "main": 0.0}),
     ("three-format-errors-abort", ["", "SAY:", "ACCEPT please"],
      {"outcome": "aborted", "rewards": [-1.0, -1.0, -1.0], "main": 0.0}),
     ("turn-limit-loses", ["SAY: hmm"] * 8,
@@ -313,26 +406,48 @@ def test_learner_bob(game: Negotiation, replies: list[str], expected: dict[str, 
 
 
 def test_lucky_deal_earns_nothing(game: Negotiation) -> None:
-    """Alice only says she likes hats most; Bob proposes the optimum without asking and she accepts: a deal at
-    the joint optimum, which Bob could not know to be the best."""
-    rec = run(game, "bob", [BOB_SAYS, BOB_BEST], instance=hand("vague"))
+    """Bob says his hats are worth 9 (they are worth 7); Alice's "hats: worth more to you than to me" then
+    means more than 6 only, so he cannot know who values hats more, proposes the optimum anyway and she
+    accepts: a deal at the joint optimum, which Bob could not know to be the best (truthful, he always could:
+    Alice compares with his numbers before she can accept anything)."""
+    rec = run(game, "bob", ["SAY: My values are books=3 hats=9 balls=1 pens=6.", BOB_BEST])
     assert rec.outcome == "success" and rec.scores["joint_value_ratio"] == 1.0
     assert rec.scores["grounded"] == 0.0 and rec.scores["main"] == 0.0
     assert notes(rec, "bob")[1]["proposal"] == "lucky"
     assert "before you could tell it was the best" in rec.turns[-2].text + rec.turns[-1].text
 
 
-def test_asking_grounds_the_deal(game: Negotiation) -> None:
-    rec = run(game, "bob", [BOB_ASKS, BOB_BEST], instance=hand("vague", "words"))
-    assert teacher_texts(rec)[1] == ("SAY: To me a hat is worth six points, a pen five, a book four and a ball "
-                                     "two.")
+def test_telling_grounds_the_deal(game: Negotiation) -> None:
+    rec = run(game, "bob", [BOB_ASKS, BOB_BEST], instance=hand("vague", "differences"))
+    assert teacher_texts(rec)[:2] == [
+        "SAY: Hats are worth the most to me. " + NEEDS[len("SAY: "):],
+        "SAY: Here is how my values compare with yours. A pen is worth one point more to you than to me. A ball is "
+        "worth one point more to me than to you, and books one point more. You value hats one point more than I do."]
     assert rec.scores["main"] == 100.0 and rec.scores["grounded"] == 1.0
+
+
+def test_comparisons_follow_the_numbers_told(game: Negotiation) -> None:
+    """Alice compares only what Bob gave numbers for, asks for the rest, and compares again when a number
+    changes; she never states a number of her own."""
+    rec = run(game, "bob", ["SAY: books=3 and hats=7.", "SAY: Sorry, hats=5. Balls=1 and pens=6.", BOB_BEST,
+                            "SAY: No, hats=7 after all.", BOB_BEST], instance=hand("vague", "sentences"))
+    texts = teacher_texts(rec)
+    first, second, again = read(texts[1]), read(texts[2]), read(texts[4])
+    assert first.relative == {0: (1, None), 1: (-1, None)} and texts[1].endswith(prompts.ask_values([2, 3]))
+    assert second.relative == {0: (1, None), 1: (1, None), 2: (1, None), 3: (-1, None)}  # hats: her 6 > his 5
+    assert again.relative == {0: (1, None), 1: (-1, None), 2: (1, None), 3: (-1, None)}
+    assert all(not read(t).values for t in texts)
+    # Bob's hats are worth more to Alice than the 5 he said, which says nothing against his true 7: he could not
+    # know the optimum was the best (lucky: no guess, no credit), and Alice, by his 5, turns it down.
+    bob = notes(rec, "bob")
+    assert bob[2]["proposal"] == "lucky" and texts[3] == BAD
+    assert bob[4]["proposal"] == "grounded" and rec.scores["main"] == 100.0
 
 
 def test_messages(game: Negotiation) -> None:
     rec = run(game, "alice", [ALICE_ASKS, ALICE_BEST])
     to_alice = [t.text for t in rec.turns if t.to == "alice" and t.kind != "instruction"]
-    assert to_alice[0] == "Bob says: My values per item: books=3 hats=7 balls=1 pens=6."
+    assert to_alice[0] == "Bob says: " + BOB_COMPARES[len("SAY: "):]
     assert to_alice[1] == "(14 turns left.) Your move."
     assert to_alice[-1] == ("Bob accepts. Deal: Alice gets books=1 hats=0 balls=2 pens=0 and Bob gets books=0 "
                             "hats=2 balls=0 pens=1. Your share is worth 8 points to you; the joint value is 28. "
@@ -391,7 +506,8 @@ def test_turning_down_tells_nothing_until_all_values_are_known(game: Negotiation
     withheld = "SAY: My values are books=4, hats=6, balls=2."
     right = run(game, "alice", [withheld, "PROPOSE: books=1 hats=0 balls=2 pens=1", ALICE_SAYS, ALICE_BEST])
     wrong = run(game, "alice", [withheld, "PROPOSE: books=0 hats=2 balls=0 pens=1", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(right)[1] == teacher_texts(wrong)[1] == UNTOLD
+    assert teacher_texts(right)[1] == teacher_texts(wrong)[1] == ("SAY: " + prompts.REJECT_UNTOLD + " "
+                                                                   + prompts.ask_values([3]))
     # Once every number is known the verdict is exact: a wrong split is "not the best".
     told = run(game, "alice", [ALICE_SAYS, "PROPOSE: books=0 hats=2 balls=0 pens=1", ALICE_BEST])
     assert teacher_texts(told)[1] == BAD and told.scores["main"] == 0.0  # it had been told: a contradiction
@@ -399,30 +515,33 @@ def test_turning_down_tells_nothing_until_all_values_are_known(game: Negotiation
 
 # --------------------------------------------------------------------------------------------- notes
 def test_notes_ambiguity_and_clarification(game: Negotiation) -> None:
-    rec = run(game, "bob", ["SAY: What is each item worth to you?", BOB_SAYS, BOB_BEST], instance=hand("vague"))
+    rec = run(game, "bob", ["SAY: What is each item worth to you?", BOB_SAYS, BOB_BEST],
+              instance=hand("vague", "sentences"))
     alice = teacher_texts(rec)
-    assert alice[0] == "SAY: Hats are worth the most to me. " + prompts.ASK_VALUES
-    assert alice[1] == TEACHER_ALICE  # the question is answered with exact values
+    assert alice[0] == "SAY: Hats are worth the most to me. " + NEEDS[len("SAY: "):]
+    assert alice[1] == NEEDS  # the question is answered: she compares, and she needs his numbers for that
     bob = notes(rec, "bob")
     # Only "hats are worth the most" was heard: the best split is open, and asking is the right move.
     assert bob[0]["act"] == "clarify" and bob[0]["ambiguous"] is True
     assert learner_rewards(rec)[0] == pytest.approx(0.1)
-    assert bob[1]["ambiguous"] is False and bob[2]["ambiguous"] is False  # Alice has given her numbers
+    assert bob[1]["ambiguous"] is True  # telling his values is right, but they settle nothing yet
+    assert bob[2]["ambiguous"] is False  # Alice has compared hers with them
     assert bob[2]["proposal"] == "grounded" and bob[2]["consistent"] is True
 
 
-def test_notes_missed_question(game: Negotiation) -> None:
-    rec = run(game, "bob", [BOB_SAYS, BOB_BEST], instance=hand("vague"))
-    first, proposal = notes(rec, "bob")
-    assert first["act"] == "say" and first["ambiguous"] is True  # should have asked
-    assert proposal["ambiguous"] is True and "consistent" not in proposal
+def test_notes_guess_before_the_comparisons(game: Negotiation) -> None:
+    rec = run(game, "bob", ["SAY: I like hats.", BOB_BEST, BOB_SAYS, BOB_BEST], instance=hand("vague"))
+    first, proposal, told, grounded = notes(rec, "bob")
+    assert first["act"] == "say" and first["ambiguous"] is True
+    assert proposal["ambiguous"] is True and proposal["proposal"] == "lucky" and "consistent" not in proposal
+    assert told["ambiguous"] is True and grounded["ambiguous"] is False and grounded["consistent"] is True
 
 
 def test_notes_repair_after_clarification(game: Negotiation) -> None:
     # A vague statement gets a clarification request about hats; giving all numbers repairs it.
     rec = run(game, "alice", ["SAY: I really like hats.", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(rec)[0].startswith("SAY: My values per item: books=3 hats=7 balls=1 pens=6. Do you mean "
-                                            "hats are worth more to you than books, balls and pens?")
+    assert teacher_texts(rec)[0] == ("SAY: Do you mean hats are worth more to you than books, balls and pens? "
+                                     + prompts.ASK_VALUES)
     assert notes(rec, "alice")[1]["repaired"] is True
     # Answering with another vague statement does not.
     rec = run(game, "alice", ["SAY: I really like hats.", "SAY: Hats matter a lot to me.", ALICE_SAYS, ALICE_BEST])
@@ -441,8 +560,11 @@ def test_notes_repair_after_turning_down(game: Negotiation) -> None:
 
 def test_notes_out_of_range_number(game: Negotiation) -> None:
     rec = run(game, "alice", ["SAY: books=15 hats=6 balls=2 pens=5", ALICE_SAYS, ALICE_BEST])
-    assert teacher_texts(rec)[0].endswith("did you really mean that each book is worth 15 points to you? "
-                                          + prompts.ASK_VALUES)
+    first, second = teacher_texts(rec)[:2]
+    # The question first; the comparisons would not fit in the same SAY, so they wait for her answer.
+    assert first == ("SAY: Values go from 0 to 10: did you really mean that each book is worth 15 points to you? "
+                     + prompts.ask_values([0]))
+    assert len(read(second).relative) == 4
     alice = notes(rec, "alice")
     assert alice[0]["consistent"] is False and alice[1]["repaired"] is True
 
@@ -465,13 +587,20 @@ def test_teacher_does_not_peek(game: Negotiation) -> None:
 
 
 def test_negotiator_knows_only_its_own_values() -> None:
-    n = Negotiator(COUNTS, ALICE, disclosure="exact", proposer=True)
+    n = Negotiator(COUNTS, ALICE, opening="ask", proposer=True)
     assert n.ambiguous and n.estimate() == (5.0, 5.0, 5.0, 5.0)
-    assert n.move(16) == TEACHER_ALICE + " " + prompts.ASK_VALUES
+    assert n.move(16) == "SAY: " + prompts.exact_values(ALICE) + " " + prompts.ASK_COMPARE
     n.observe(True, parse_move(n.move(16)))
-    n.observe(False, parse_move(BOB_SAYS))
-    assert n.knows_partner and not n.ambiguous and n.sure() == ((1, 0, 2, 0),)
+    n.observe(False, parse_move(BOB_COMPARES))
+    # It knows no number of Bob's, only who values each type more, and that is enough.
+    assert not n.knows_partner and not n.ambiguous and n.sure() == ((1, 0, 2, 0),)
     assert n.move(14) == ALICE_BEST
+    # Comparisons with numbers it did not tell mean less: "more than 0" says nothing against its true 4.
+    liar = Negotiator(COUNTS, ALICE, opening="ask", proposer=True)
+    liar.observe(True, parse_move("SAY: My values are books=0 hats=6 balls=2 pens=5."))
+    liar.observe(False, parse_move(BOB_COMPARES.replace("Books: worth more to you than to me",
+                                                        "Books: worth more to me than to you")))
+    assert liar.ambiguous
 
 
 # --------------------------------------------------------------------------------------------- the exploits
@@ -485,11 +614,43 @@ def test_issue_exploits_now_lose(game: Negotiation) -> None:
         rows = {row.name: row for row in table.roles[role]}
         for name in ("copy_example", "cycle_examples", "example_say_then_accept", "always_accept",
                      "mirror_partner", "repeat_partner", "take_everything", "even_split", "say_chatter",
-                     "greedy_then_accept", "tell_then_accept", "ask_then_greedy", "ask_then_enumerate"):
+                     "greedy_then_accept", "tell_then_accept", "ask_then_greedy", "ask_then_enumerate",
+                     "withhold_and_probe", "favourite_then_guess"):
             assert rows[name].main <= min(25.0, reference / 3), (role, name, rows[name].main)
         # The honest program that reads the partner's sentences does the whole job.
         assert rows["rule_solver"].main == 100.0 and not rows["rule_solver"].degenerate
         assert table.random[role].main <= 5.0
+
+
+def test_reading_part_of_a_comparison_loses(game: Negotiation) -> None:
+    """Earlier drafts of v2 had the partner state its exact values: read without their item words, its numbers
+    paired with one's own types by rank scored 60 (``rank_match``), since the partner's value of a type lies
+    1-2 points from one's own. The partner now only compares its values with the learner's, each type in a
+    random order and from a random side, so a reader that skips the item, the direction (more/less) or the
+    side (me/you) of a comparison is back to guessing; reading all three is the whole job."""
+    for phrasing in prompts.PHRASINGS:
+        said = prompts.comparisons([2, 0, 7, 3], {0: 3, 1: 1, 2: 6, 3: 4}, phrasing, random.Random(0))
+        assert not read(said).values and not [w for w in said.split() if w.strip(".,").isdigit()], said
+    table = score_policies(game)
+    for role in game.learner_roles:
+        reference = table.reference[role].main
+        rows = {row.name: row for row in table.roles[role]}
+        for name in ("rank_match", "numbers_in_order", "more_less_in_order", "more_less_by_rank",
+                     "first_named_to_partner", "word_per_item", "side_per_item", "own_rank_guess",
+                     "claim_high_take_all", "probe_then_ask"):
+            assert rows[name].degenerate and rows[name].main <= min(25.0, reference / 3), (role, name, rows[name].main)
+        assert rows["clause_solver"].main == rows["rule_solver"].main == 100.0
+        assert rows["pair_solver"].main < 50.0  # the labelled comparisons of easy only
+
+
+def test_teacher_keeps_the_rules(game: Negotiation) -> None:
+    """Whatever a proposer says (random numbers, out of range, vague words, questions, guesses), the teacher's
+    replies are valid moves: its comparisons, clarifications and requests fit in one SAY."""
+    tasks = [EpisodeTask(game, inst, role) for inst in game.generate("test", n=10) for role in game.learner_roles]
+    for seed in range(3):
+        for rec in Runner({"learner": RandomPlayer(seed)}).run(tasks).records:
+            teacher = prompts.other(rec.learner_role)
+            assert all((t.parse or {}).get("ok") for t in moves(rec, teacher)), rec.instance_id
 
 
 # --------------------------------------------------------------------------------------------- instances
@@ -499,7 +660,8 @@ def test_instances(game: Negotiation) -> None:
             p = inst.params
             counts, a, b = tuple(p["counts"]), tuple(p["values"]["alice"]), tuple(p["values"]["bob"])
             level = LEVELS[inst.experiment]
-            assert p["disclosure"] == level.disclosure and p["phrasing"] == level.phrasing
+            assert p["opening"] == level.opening and p["phrasing"] == level.phrasing
+            assert isinstance(p["talk_seed"], int)
             assert level.count_range[0] <= min(counts) and max(counts) <= level.count_range[1]
             assert all(abs(x - y) in level.gaps for x, y in zip(a, b))  # never a tie: one optimum
             assert p["max_joint"] == max_joint(counts, a, b)

@@ -11,22 +11,35 @@ Attacks (``degenerate``: they skip the work of finding out who values what, or o
     tells nothing, every turn); ``repeat_partner`` / ``mirror_partner`` (the partner's proposal back, or
     what it offered: v1's silent acceptance); ``greedy_then_accept``, ``tell_then_greedy`` and
     ``ask_then_greedy`` (the split its own values suggest, with nothing said, after telling its values, or
-    after asking for the partner's and ignoring the answer); ``tell_then_accept`` / ``ask_then_accept``
-    (leave the split to the partner); ``tell_then_enumerate`` / ``ask_then_enumerate`` (every whole-type
-    split in turn, likeliest by its own values first); ``favourite_then_guess`` (gives the partner the type
-    it says it likes most, guesses the rest); ``withhold_and_probe`` (keeps one value back so that the
-    partner cannot accept, learns from its turning-downs which guesses are wrong, then asks and proposes a
-    guess that was not turned down).
+    after asking for the partner's and ignoring the answer); ``own_rank_guess`` (tells and asks, then gives
+    the partner its own two least valuable types); ``tell_then_accept`` / ``ask_then_accept`` (leave the
+    split to the partner); ``tell_then_enumerate`` / ``ask_then_enumerate`` (every whole-type split in
+    turn, likeliest by its own values first); ``favourite_then_guess`` (gives the partner the type it says
+    it likes most, guesses the rest); ``withhold_and_probe`` (keeps one value back so that the partner
+    cannot accept, learns from its turning-downs which guesses are wrong, then asks and proposes a guess that
+    was not turned down); ``claim_high_take_all`` (says every item is worth 10 to it, so that the partner
+    accepts its taking everything, and asks); ``probe_then_ask`` (tells its values, proposes the likeliest
+    guess to hear it turned down, then asks and proposes the next guess without reading the answer).
+    Readers that skip part of the partner's answer: ``numbers_in_order`` (the first four numbers of the
+    answer as the pool's types in order) and ``rank_match`` (the answer's numbers paired with its own types
+    by rank: 60 while the partner stated its numbers, most valuable first), without the item words they go
+    with; ``more_less_in_order`` / ``more_less_by_rank`` (the words *more* and *less* in order, as the
+    pool's types or its own from the most valuable); ``first_named_to_partner`` (the two types the answer
+    names first go to the partner); ``word_per_item`` (*more*/*less* bound to each item, ignoring whose value
+    is the larger) and ``side_per_item`` (*me*/*you* bound to each item, ignoring *more*/*less*).
 Honest programs (not bounded: they show how much language the role needs)
-    ``pair_solver``: tells its values, asks for the partner's, reads ``item=<n>`` pairs only, asks again
-    while any number is missing, proposes each type to whoever values it more. ``rule_solver``: the same,
-    reading the partner's sentences with the game's own reading rules (:func:`.talk.read`).
+    ``pair_solver``: tells its values, asks, reads the labelled comparisons of easy ("books: worth more to
+    me than to you") only, asks again while a type is missing, proposes each type to whoever values it more.
+    ``clause_solver``: binds *more*/*less* and *me*/*you* to the items of each clause of the answer (a clause
+    without a player keeps the last one). ``rule_solver``: reads the partner's sentences with the game's own
+    reading rules (:func:`.talk.read`).
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Sequence
 from itertools import product
 
 from ..policies import CheapPolicy, Policy, PolicyFactory, View, instruction_lines, move_lines, stateless
@@ -178,25 +191,46 @@ def _enumerate_after(talk: int) -> Policy:
     return policy
 
 
-def _partner_numbers(view: View, reader: str) -> dict[int, int]:
-    known: dict[int, int] = {}
+_LABELLED = re.compile(rf"\b({ITEM_WORD})\s*:\s*worth\s+(more|less)\s+to\s+(me|you)\b", re.IGNORECASE)
+
+
+def _sign(word: str) -> int:
+    return 1 if word.lower() == "more" else -1
+
+
+def _partner_signs(view: View, reader: str) -> dict[int, int]:
+    """Per type, +1 where the partner values it more than this role, -1 less, 0 the same, by what the partner
+    said (``pairs``: the labelled comparisons "books: worth more to me than to you" only; ``rules``: the
+    game's reading rules, numbers and comparisons)."""
+    own = own_values(view)
+    signs: dict[int, int] = {}
     for text in _partner_said(view):
-        known.update(_pairs(text) if reader == "pairs" else read(text).values)
-    return known
+        if reader == "pairs":
+            signs.update({_index(m.group(1)): _sign(m.group(2)) * (1 if m.group(3).lower() == "me" else -1)
+                          for m in _LABELLED.finditer(text)})
+            continue
+        reading = read(text)
+        signs.update({i: sign for i, (sign, _) in reading.relative.items()})
+        signs.update({i: (v > own[i]) - (v < own[i]) for i, v in reading.values.items()})
+    return signs
+
+
+def _split_by_signs(counts: Vector, signs: dict[int, int]) -> Vector:
+    """Each type to whoever values it more (+1: the partner), half each on a tie."""
+    return tuple(0 if signs.get(i, 0) > 0 else c if signs.get(i, 0) < 0 else c // 2 for i, c in enumerate(counts))
 
 
 def _solver(reader: str) -> Policy:
-    """Tell and ask, read the partner's numbers (``pairs``: item=n only; ``rules``: the game's reading rules),
-    ask again while any is missing, then propose each type to whoever values it more."""
+    """Tell and ask, read who values each type more (see :func:`_partner_signs`), ask again while a type is
+    missing, then propose each type to whoever values it more."""
     def policy(view: View) -> str:
         counts, values = pool_counts(view), own_values(view)
         if _replied(view) == 0:
             return _tell(values, ask=True)
-        known = _partner_numbers(view, reader)
-        if len(known) < len(ITEMS):
+        signs = _partner_signs(view, reader)
+        if len(signs) < len(ITEMS):
             return _ASK
-        return _propose(tuple(c if v > known[i] else 0 if v < known[i] else c // 2
-                              for i, (c, v) in enumerate(zip(counts, values))))
+        return _propose(_split_by_signs(counts, signs))
     return policy
 
 
@@ -217,6 +251,151 @@ def _withhold_and_probe(view: View) -> str:
     replies = [m.get("content", "") for m in view if m.get("role") == "user"][1:]
     refuted = {guesses[i] for i in range(3) if i + 1 < len(replies) and "not the best" in replies[i + 1]}
     return _propose(next((g for g in guesses if g not in refuted), guesses[0]))
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_ANY_NUMBER = re.compile(rf"\b(\d+|nothing|{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+
+
+def _numbers(text: str) -> list[int]:
+    """Every number of ``text`` in order (digits, number words, "nothing"), without the words around it."""
+    out = []
+    for m in _ANY_NUMBER.finditer(text):
+        word = m.group(1).lower()
+        out.append(int(word) if word.isdigit() else 0 if word == "nothing" else _NUMBER_WORDS.index(word))
+    return out
+
+
+def _partner_numbers_unbound(view: View) -> list[int] | None:
+    """The four numbers of the partner's latest SAY that holds at least four, in the order said."""
+    for text in reversed(_partner_said(view)):
+        found = _numbers(text)
+        if len(found) >= len(ITEMS):
+            return found[:len(ITEMS)]
+    return None
+
+
+def _split_for(counts: Vector, values: Vector, partner: Sequence[int]) -> Vector:
+    return tuple(c if v > p else 0 if v < p else c // 2 for c, v, p in zip(counts, values, partner))
+
+
+def _numbers_in_order(view: View) -> str:
+    """Tells and asks; then reads the first four numbers of the partner's answer as the values of books, hats,
+    balls and pens, in the pool's order, without the item words they go with."""
+    counts, values = pool_counts(view), own_values(view)
+    if _replied(view) == 0:
+        return _tell(values, ask=True)
+    heard = _partner_numbers_unbound(view)
+    return _propose(_split_for(counts, values, heard)) if heard else _ASK
+
+
+def _rank_match(view: View) -> str:
+    """Tells and asks; then pairs the partner's four numbers with the types by rank (the highest number with
+    its own most valuable type, ...), without the item words they go with."""
+    counts, values = pool_counts(view), own_values(view)
+    if _replied(view) == 0:
+        return _tell(values, ask=True)
+    heard = _partner_numbers_unbound(view)
+    if heard is None:
+        return _ASK
+    partner = [0] * len(ITEMS)
+    by_rank = sorted(range(len(ITEMS)), key=lambda i: (-values[i], i))
+    for i, number in zip(by_rank, sorted(heard, reverse=True)):
+        partner[i] = number
+    return _propose(_split_for(counts, values, partner))
+
+
+_MORE_LESS = re.compile(r"\b(more|less)\b", re.IGNORECASE)
+_PEOPLE = re.compile(r"\b(i|me|my|you|your)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^.;,!?]+")
+
+
+def _answer(view: View) -> str | None:
+    """The partner's latest SAY that names all four types (its comparisons), if any."""
+    for text in reversed(_partner_said(view)):
+        if len({_index(m.group(1)) for m in _ITEM_WORD.finditer(text)}) == len(ITEMS):
+            return text
+    return None
+
+
+def _after_answer(decide: Callable[[Vector, Vector, str], dict[int, int]]) -> Policy:
+    """Tells and asks; once the partner's answer names every type, proposes by ``decide`` (counts, own values,
+    the answer) -> per type +1 where it takes the partner to value it more, -1 less."""
+    def policy(view: View) -> str:
+        counts, values = pool_counts(view), own_values(view)
+        if _replied(view) == 0:
+            return _tell(values, ask=True)
+        text = _answer(view)
+        if text is None:
+            return _ASK
+        return _propose(_split_by_signs(counts, decide(counts, values, text)))
+    return policy
+
+
+def _words_in_order(by_rank: bool) -> Callable[[Vector, Vector, str], dict[int, int]]:
+    """The words *more* / *less* of the answer, in order, without the items or the player they go with, for
+    the pool's types in order (or its own types from the most valuable): *more* taken as "the partner values
+    it more"."""
+    def decide(_counts: Vector, values: Vector, text: str) -> dict[int, int]:
+        order = sorted(range(len(ITEMS)), key=lambda i: (-values[i], i)) if by_rank else range(len(ITEMS))
+        return dict(zip(order, (_sign(m.group(1)) for m in _MORE_LESS.finditer(text))))
+    return decide
+
+
+def _first_named(_counts: Vector, _values: Vector, text: str) -> dict[int, int]:
+    """The two types the answer names first go to the partner, the others to itself."""
+    named = list(dict.fromkeys(_index(m.group(1)) for m in _ITEM_WORD.finditer(text)))
+    return {i: 1 if k < len(ITEMS) // 2 else -1 for k, i in enumerate(named)}
+
+
+def _per_clause(use_word: bool, use_side: bool) -> Callable[[Vector, Vector, str], dict[int, int]]:
+    """Binds each clause of the answer to the types it names, and reads in it the word *more* / *less*
+    (``use_word``; else *more*) and the player named first, *me* or *you* (``use_side``; else *me*; a clause
+    without a player keeps the last one): the partner values the type more when the word is *more* and the
+    player *me*, or *less* and *you*. With both it is the reading; with one it ignores half of what a
+    comparison says."""
+    def decide(_counts: Vector, _values: Vector, text: str) -> dict[int, int]:
+        signs: dict[int, int] = {}
+        side = 1
+        for clause in _CLAUSE.findall(text):
+            people = _PEOPLE.search(clause)
+            if people is not None:
+                side = -1 if people.group(1).lower().startswith("you") else 1
+            word = _MORE_LESS.search(clause)
+            sign = (_sign(word.group(1)) if use_word and word is not None else 1) * (side if use_side else 1)
+            for m in _ITEM_WORD.finditer(clause):
+                signs[_index(m.group(1))] = sign
+        return signs
+    return decide
+
+
+def _own_rank_guess(counts: Vector, values: Vector, _text: str) -> dict[int, int]:
+    """Ignores the answer: gives the partner its own two least valuable types."""
+    order = sorted(range(len(ITEMS)), key=lambda i: (values[i], i))
+    return {i: 1 if k < len(ITEMS) // 2 else -1 for k, i in enumerate(order)}
+
+
+def _claim_high_take_all(view: View) -> str:
+    """Says every item is worth the most a value can be, so that the partner accepts its taking everything;
+    asks for the partner's values (grounding), then takes everything."""
+    if _replied(view) == 0:
+        return f"SAY: My values are {format_split((MAX_VALUE,) * len(ITEMS))}. {ASK_VALUES}"
+    return _propose(pool_counts(view))
+
+
+def _probe_then_ask(view: View) -> str:
+    """Tells its values, proposes the likeliest guess (turned down, it learns one wrong split), asks for the
+    partner's values, then proposes the next likeliest guess without reading the answer."""
+    counts, values = pool_counts(view), own_values(view)
+    guesses = _guesses(counts, values)
+    step = _replied(view)
+    if step == 0:
+        return _tell(values)
+    if step == 1:
+        return _propose(guesses[0])
+    if step == 2:
+        return _ASK
+    return _propose(guesses[1])
 
 
 def _favourite_then_guess(view: View) -> str:
@@ -273,8 +452,31 @@ def negotiation_policies() -> list[CheapPolicy]:
                     "turning-downs, then asks and proposes a guess not turned down", stateless(_withhold_and_probe)),
         CheapPolicy("favourite_then_guess", "its values; gives the partner what it says it likes most, "
                     "guesses the rest", stateless(_favourite_then_guess)),
-        CheapPolicy("pair_solver", "tells and asks, reads item=n numbers only, proposes each type to whoever "
-                    "values it more", stateless(_solver("pairs")), degenerate=False),
+        CheapPolicy("numbers_in_order", "tells and asks, takes the first four numbers of the answer as the "
+                    "values of the pool's types in order, without their item words", stateless(_numbers_in_order)),
+        CheapPolicy("claim_high_take_all", "says every item is worth 10 to it and asks, then takes everything",
+                    stateless(_claim_high_take_all)),
+        CheapPolicy("probe_then_ask", "its values, the likeliest guess (to hear it turned down), asks, then the "
+                    "next guess without reading the answer", stateless(_probe_then_ask)),
+        CheapPolicy("rank_match", "tells and asks, reads the answer's four numbers without their item words and "
+                    "pairs them with the types by rank", stateless(_rank_match)),
+        CheapPolicy("more_less_in_order", "tells and asks, reads the words more/less of the answer in order as "
+                    "the pool's types in order", stateless(_after_answer(_words_in_order(by_rank=False)))),
+        CheapPolicy("more_less_by_rank", "tells and asks, reads the words more/less of the answer in order as "
+                    "its own types from the most valuable", stateless(_after_answer(_words_in_order(by_rank=True)))),
+        CheapPolicy("first_named_to_partner", "tells and asks, gives the partner the two types its answer names "
+                    "first", stateless(_after_answer(_first_named))),
+        CheapPolicy("word_per_item", "tells and asks, binds more/less to each item but ignores who it is more "
+                    "for (me or you)", stateless(_after_answer(_per_clause(use_word=True, use_side=False)))),
+        CheapPolicy("side_per_item", "tells and asks, binds me/you to each item but ignores whether it is more or "
+                    "less", stateless(_after_answer(_per_clause(use_word=False, use_side=True)))),
+        CheapPolicy("own_rank_guess", "tells and asks, ignores the answer, gives the partner its own two least "
+                    "valuable types", stateless(_after_answer(_own_rank_guess))),
+        CheapPolicy("pair_solver", "tells and asks, reads the labelled comparisons (books: worth more to me than "
+                    "to you) only, proposes each type to whoever values it more", stateless(_solver("pairs")),
+                    degenerate=False),
+        CheapPolicy("clause_solver", "tells and asks, binds more/less and me/you to the items of each clause",
+                    stateless(_after_answer(_per_clause(use_word=True, use_side=True))), degenerate=False),
         CheapPolicy("rule_solver", "the same, reading the partner's sentences with the game's reading rules",
                     stateless(_solver("rules")), degenerate=False),
     ]

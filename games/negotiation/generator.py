@@ -33,14 +33,14 @@ class Level:
     count_range: tuple[int, int]  # items per type
     item_range: tuple[int, int]  # items in the pool
     gaps: tuple[int, ...]  # how far apart the two players' values of one type are (one of these, drawn)
-    disclosure: str  # how the responder first talks about its values: "exact" or "vague"
-    phrasing: str  # how a teacher states exact values (prompts.PHRASINGS)
+    opening: str  # what the responder says before it knows the proposer's values: "ask" or "vague" (+ ask)
+    phrasing: str  # how the responder compares its values with the proposer's (prompts.PHRASINGS)
 
 
 LEVELS: dict[str, Level] = {
-    "easy": Level((1, 2), (4, 7), (1, 2), "exact", "pairs"),
-    "medium": Level((1, 3), (5, 9), (1, 2), "vague", "digits"),
-    "hard": Level((2, 4), (9, 14), (1,), "vague", "words"),
+    "easy": Level((1, 2), (4, 7), (1, 2), "ask", "pairs"),
+    "medium": Level((1, 3), (5, 9), (1, 2), "vague", "sentences"),
+    "hard": Level((2, 4), (9, 14), (1,), "vague", "differences"),
 }
 
 
@@ -62,11 +62,11 @@ def draw_values(rng: random.Random, level: Level) -> tuple[Vector, Vector]:
 
 def _needs_talk(level: Level, counts: Vector, mine: Vector, theirs: Vector) -> bool:
     """Whether the player with ``mine`` must hear from its partner to know the best split: nothing is sure
-    with nothing heard, nor (vague levels) after the partner's first, vague statement, so that asking for
-    numbers is needed."""
+    with nothing heard, nor (vague openings) after the partner's first, vague statement, so that the
+    partner's comparisons are needed."""
     if sure_takes(counts, mine, (), ()):
         return False
-    if level.disclosure == "vague":
+    if level.opening == "vague":
         hints = read(prompts.vague_values(favourites(theirs))).hints
         if sure_takes(counts, mine, (), hints):
             return False
@@ -99,7 +99,10 @@ def make_params(rng: random.Random, *, split: str, experiment: str, index: int) 
             continue
         return {
             "items": list(ITEMS), "counts": list(counts), "values": {"alice": list(a), "bob": list(b)},
-            "max_value": MAX_VALUE, "max_turns": MAX_TURNS, "disclosure": level.disclosure,
+            "max_value": MAX_VALUE, "max_turns": MAX_TURNS, "opening": level.opening,
             "phrasing": level.phrasing, "max_joint": max_joint(counts, a, b),
+            # The responder's choices of word order and side in its comparisons (drawn last, so that the
+            # configurations are those drawn before it had one).
+            "talk_seed": rng.randrange(2**31),
         }
     raise RuntimeError(f"negotiation: no {experiment} instance found for {split} (index {index})")

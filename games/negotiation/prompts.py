@@ -2,14 +2,16 @@
 and the exact reply format are spelled out, with examples, because it sees nothing but these messages.
 
 The teacher's own sentences are chosen so that :func:`.talk.read` reads them as meant (a test checks it):
-exact values as ``item=<n>`` pairs or as sentences that pair each item with its number, questions ending in
-``?``, and no item names in talk about proposals. Examples in the instructions and corrections show the form
-with ``<n>`` placeholders only.
+the proposer's exact values as ``item=<n>`` pairs, the responder's comparisons of its values with the
+proposer's as clauses that name the item, the direction (*more, less*) and the player compared with (*than
+to you, than I do*), questions ending in ``?``, and no item names in talk about proposals. Examples in the
+instructions and corrections show the form with ``<n>`` placeholders only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Mapping, Sequence
 
 from .pool import ITEMS, MAX_VALUE, SINGULAR, TAKE_FORM, format_split, value_of
 from .talk import Reading, describe
@@ -29,11 +31,13 @@ Every value is a whole number of points from 0 to {max_value}.
 
 Your shared goal: agree on a split with the largest possible JOINT value, i.e. the points of what you get \
 (by your values) plus the points of what {them} gets (by {their} values). The best split gives each item to \
-whoever values it more. You can only learn {their} values by talking, and {them} only learns yours the same way.
+whoever values it more. You can only learn how {their} values compare with yours by talking, and {them} only \
+learns yours the same way.
 """
 
 _PROPOSER = """\
-In this game YOU make the proposals. {them} tells you about {their} values, asks about yours, and accepts a \
+In this game YOU make the proposals. {them} will not tell you any numbers: once you have told {them} your \
+values, {them} tells you for each item whether it is worth more or less to {them} than to you. {them} accepts a \
 proposal only when, by what you told {them}, it is the best split for both of you; otherwise {them} says why \
 not. Propose when what you know tells you which split is the best: a deal counts only if you could tell that \
 when you proposed it, every wrong guess before that halves the result, and a proposal that goes against what \
@@ -53,13 +57,14 @@ count). Without an agreement neither of you gets anything.
 """
 
 _RESPONDER = """\
-In this game {them} makes the proposals. Tell {them} about your values, ask about {their} values, and accept a \
+In this game {them} makes the proposals. Once {them} has told you what each item is worth to {them}, tell \
+{them} for each item whether it is worth more or less to you than to {them} (not your own numbers). Accept a \
 proposal only when it is the best split for both of you; otherwise say why not.
 
 Reply with exactly one move line, in one of these forms:
 SAY: <text>
     Tell {them} something or ask something (one line, at most {say_limit} characters), e.g. \
-SAY: My values are {form}.
+SAY: <item>: worth more (or less) to me than to you.
 ACCEPT
     Accept {their} latest proposal (the word alone on its line). This ends the game with that split.
 
@@ -147,30 +152,92 @@ def no_deal(max_turns: int) -> str:
 
 
 # ----------------------------------------------------------------------------- the teacher's sentences
-ASK_VALUES = f"What is each {describe(range(len(ITEMS)), SINGULAR)} worth to you, in points?"
+def ask_values(items: Sequence[int] = tuple(range(len(ITEMS)))) -> str:
+    """A request for the partner's numbers of ``items`` ("What is each hat and pen worth to you, in points?")."""
+    return f"What is each {describe(items, SINGULAR)} worth to you, in points?"
+
+
+ASK_VALUES = ask_values()
+#: The proposer's question: the responder answers it with comparisons.
+ASK_COMPARE = "Which items are worth more to you than to me, and which less?"
+#: The responder compares its values with the partner's numbers only: without them it says so.
+NEED_VALUES = "I can tell you how my values compare with yours once I know yours."
 PROPOSAL_STANDS = "My proposal stands."
 YOUR_PROPOSAL = "I leave the split to you: propose one when you know enough."
 REJECT_BAD = "I cannot agree to that: by your values and mine, that split is not the best for both of us."
 REJECT_UNTOLD = "I cannot agree to any split before I know what each item is worth to you."
-#: How a teacher states its exact values, per level: ``item=<n>`` pairs, a sentence with digits, or a
-#: sentence with number words, the types from the most to the least valuable. All three read the same.
-PHRASINGS: tuple[str, ...] = ("pairs", "digits", "words")
+#: How the responder compares its values with the partner's, per level (see :func:`comparisons`).
+PHRASINGS: tuple[str, ...] = ("pairs", "sentences", "differences")
 _NUMBER_WORDS = ("nothing", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+COMPARE_INTRO = "Here is how my values compare with yours."
 
 
-def exact_values(values: Sequence[int], phrasing: str = "pairs") -> str:
-    """The speaker's exact values in ``phrasing`` (see :data:`PHRASINGS`)."""
-    if phrasing == "digits":
-        first = f"Each {SINGULAR[0]} is worth {values[0]} point{'s' if values[0] != 1 else ''} to me"
-        others = [f"each {SINGULAR[i]} {v}" for i, v in enumerate(values) if i]
-        return f"{first}, {_listing(others)}."
-    if phrasing == "words" and all(0 <= v < len(_NUMBER_WORDS) for v in values):
-        order = sorted(range(len(values)), key=lambda i: (-values[i], i))
-        top = order[0]
-        unit = " points" if values[top] else ""
-        head = f"To me a {SINGULAR[top]} is worth {_NUMBER_WORDS[values[top]]}{unit}"
-        return f"{head}, {_listing([f'a {SINGULAR[i]} {_NUMBER_WORDS[values[i]]}' for i in order[1:]])}."
+def exact_values(values: Sequence[int]) -> str:
+    """The speaker's exact values as ``item=<n>`` pairs (the reference proposer tells its values so)."""
     return f"My values per item: {format_split(values)}."
+
+
+def comparisons(mine: Sequence[int], theirs: Mapping[int, int], phrasing: str, rng: random.Random) -> str:
+    """How the speaker's values ``mine`` compare with the partner's numbers ``theirs`` (the types the partner
+    gave a number for), in ``phrasing``. The types come in a random order, and each is compared from a random
+    side: "more to me than to you" and "less to you than to me" say the same, so neither the order, nor the
+    words *more* and *less*, nor *me* and *you* alone tell who values a type more; only the three read
+    together do.
+
+    ``pairs``: one labelled sentence per type ("Books: worth more to me than to you. Hats: worth more to you
+    than to me."). ``sentences``: clauses in running text; a clause compared from the same side as the one
+    before it in the sentence keeps its frame ("I value books more than you do, hats less, and pens more.
+    A ball is worth more to you than to me."). ``differences``: the same, with the difference in points in
+    words ("A book is worth one point more to me than to you, a hat one point less.")."""
+    order = sorted(theirs)
+    rng.shuffle(order)
+    same = [i for i in order if mine[i] == theirs[i]]
+    told = [i for i in order if mine[i] != theirs[i]]
+    sentences = [COMPARE_INTRO]
+    if phrasing == "pairs":
+        for i in told:
+            side = rng.choice(("me", "you"))
+            word = "more" if (mine[i] > theirs[i]) == (side == "me") else "less"
+            other = "you" if side == "me" else "me"
+            sentences.append(f"{ITEMS[i].capitalize()}: worth {word} to {side} than to {other}.")
+    else:
+        runs: list[tuple[str, list[int]]] = []
+        for i in told:
+            side = rng.choice(("me", "you"))
+            if runs and runs[-1][0] == side:
+                runs[-1][1].append(i)
+            else:
+                runs.append((side, [i]))
+        for side, items in runs:
+            clauses = [_compare_clause(i, mine[i] - theirs[i], side, phrasing, rng, first=k == 0)
+                       for k, i in enumerate(items)]
+            if len(clauses) > 1:
+                clauses[-1] = "and " + clauses[-1]
+            text = ", ".join(clauses)
+            sentences.append(text[0].upper() + text[1:] + ".")
+    for i in same:  # one sentence each: "books, hats and pens" would cut the comparison at its commas
+        sentences.append(f"{ITEMS[i].capitalize()}{':' if phrasing == 'pairs' else ' are'} worth the same to both "
+                         "of us.")
+    return " ".join(sentences)
+
+
+def _compare_clause(item: int, diff: int, side: str, phrasing: str, rng: random.Random, *, first: bool) -> str:
+    """One type compared from ``side`` ("me": the speaker's value is the subject, "you": the partner's);
+    ``first``: the first clause of its sentence names both players, the later ones keep its frame."""
+    word = "more" if (diff > 0) == (side == "me") else "less"
+    if phrasing == "differences":
+        points = abs(diff)
+        number = _NUMBER_WORDS[points] if points < len(_NUMBER_WORDS) else str(points)
+        word = f"{number} point{'s' if points != 1 else ''} {word}"
+    if not first:
+        noun = rng.choice((f"a {SINGULAR[item]}", ITEMS[item])) if phrasing == "differences" else ITEMS[item]
+        return f"{noun} {word}"
+    other = "you" if side == "me" else "me"
+    subject_is, other_does = ("I", "you do") if side == "me" else ("you", "I do")
+    forms = [f"{ITEMS[item]} matter {word} to {side} than to {other}" if phrasing != "differences" else None,
+             f"{subject_is} value {ITEMS[item]} {word} than {other_does}",
+             f"a {SINGULAR[item]} is worth {word} to {side} than to {other}"]
+    return rng.choice([f for f in forms if f is not None])
 
 
 def _listing(parts: Sequence[str]) -> str:
@@ -183,20 +250,21 @@ def vague_values(top: Sequence[int]) -> str:
     return f"{subject[0].upper()}{subject[1:]} are worth the most to me."
 
 
-def clarification(reading: Reading) -> str:
-    """A clarification question about a vague statement: the teacher's reading of it, then a request for
-    numbers ("Do you mean hats are worth more to you than books? What is each ... worth to you?")."""
+def clarification(reading: Reading, follow: str = ASK_VALUES) -> str:
+    """A clarification question about a vague statement: the teacher's reading of it, then ``follow`` (the
+    responder asks for numbers: "Do you mean hats are worth more to you than books? What is each ... worth to
+    you?"; the proposer, whose partner tells comparisons only, asks for those)."""
     for hint in reading.hints:
         if hint.higher and hint.lower:
             return f"Do you mean {describe(hint.higher)} are worth more to you than {describe(hint.lower)}? " \
-                   + ASK_VALUES
-    return ASK_VALUES
+                   + follow
+    return follow
 
 
 def check_range(item: int, value: int) -> str:
     """A clarification request about a number that cannot be right: values go from 0 to MAX_VALUE."""
     return (f"Values go from 0 to {MAX_VALUE}: did you really mean that each {SINGULAR[item]} is worth {value} "
-            f"points to you? {ASK_VALUES}")
+            f"points to you? {ask_values([item])}")
 
 
 # ----------------------------------------------------------------------------- corrections

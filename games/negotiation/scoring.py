@@ -30,8 +30,8 @@ def trackers(params: Mapping[str, Any], proposer: str) -> dict[str, Negotiator]:
     """One fresh belief tracker per seat, as the episode builds them."""
     counts = tuple(int(c) for c in params["counts"])
     return {r: Negotiator(counts, tuple(int(v) for v in params["values"][r]),
-                          disclosure=str(params.get("disclosure", "exact")), proposer=r == proposer,
-                          phrasing=str(params.get("phrasing", "pairs")))
+                          opening=str(params.get("opening", "ask")), proposer=r == proposer,
+                          phrasing=str(params.get("phrasing", "pairs")), talk_seed=int(params.get("talk_seed", 0)))
             for r in ("alice", "bob")}
 
 

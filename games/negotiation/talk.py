@@ -14,6 +14,17 @@ value word such as *worth, value, point, each, per*). In a statement:
   ("books are worth 3 and hats 1", "3 for books, 1 for hats");
 * several items with one number share it when the clause says *each, both* or *all*, or the number is 0
   ("hats and balls are worthless");
+* a clause with a comparative (*more, less, ...*) or *the same* that compares the speaker with the
+  listener is a **comparison between the two players' values** of the types it names (no item after
+  *than*): it names the listener ("books matter more to me than to you", "you value hats less than I do",
+  "a pen is worth two points more to me than to you", "books: worth less to you than to me", "balls are
+  worth the same to both of us"), or it has no person at all and follows such a clause in the same
+  sentence, whose frame it keeps ("I value books more than you do, hats less" : hats are worth less to
+  the speaker). Whose value is the larger one: the player after *than* is the one compared with ("than
+  to you", "than I do"), without *than* the first person named; *more* or *less* then gives the
+  direction, so "more to me than to you" and "less to you than to me" say the same. A single number in
+  such a clause is the difference in points. A negated one ("not more to me than to you": less, or the
+  same?) states nothing;
 * any item left without a number makes the statement **vague** ("I really like hats", "books are worth more
   to me than balls", "books and hats are worth 2"). The teacher reads a vague clause as a comparison (for
   its estimate and for its clarification question): a comparative (*more/less ... than, prefer X to Y*)
@@ -25,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .pool import ITEM_WORD, ITEMS, SINGULAR
 
@@ -53,6 +64,12 @@ _BOTTOM = re.compile(r"\b(?:least|lowest|worst|little|dislike|hate|unimportant)\
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|me|my|mine)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.IGNORECASE)
+_SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
+_US = re.compile(r"\b(?:both of us|we|us)\b", re.IGNORECASE)
+_THAN_WORD = re.compile(r"\bthan\b", re.IGNORECASE)
+# The player a comparison is made with: "than to you", "than for me", "than I do", "than you".
+_THAN_PERSON = re.compile(r"\bthan\s+(?:to\s+|for\s+)?(i|me|you)\b", re.IGNORECASE)
+_PERSON = re.compile(r"\b(i|i'm|i'd|me|my|mine|you|your|yours)\b", re.IGNORECASE)
 
 
 def _item_index(word: str) -> int:
@@ -88,6 +105,10 @@ class Reading:
     vague_items: tuple[int, ...]
     question: bool
     mentions: bool
+    #: Comparisons with the listener, per item type: (sign, points). ``sign`` is +1 when the type is worth
+    #: more to the speaker than to the listener, -1 when less, 0 the same; ``points`` the difference when
+    #: said ("two points more"), else None.
+    relative: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
     @property
     def vague(self) -> bool:
@@ -95,15 +116,56 @@ class Reading:
         return bool(self.vague_items)
 
 
-def _clauses(text: str) -> list[tuple[str, bool]]:
-    """(clause, is part of a question): sentences end at ``. ; ! ?`` and line breaks, clauses at commas and
-    *but/while/whereas*. Every clause of a sentence ending in ``?`` belongs to a question."""
-    out: list[tuple[str, bool]] = []
-    for m in _SENTENCES.finditer(text):
+def _clauses(text: str) -> list[tuple[str, bool, int]]:
+    """(clause, is part of a question, sentence number): sentences end at ``. ; ! ?`` and line breaks, clauses
+    at commas and *but/while/whereas*. Every clause of a sentence ending in ``?`` belongs to a question."""
+    out: list[tuple[str, bool, int]] = []
+    for n, m in enumerate(_SENTENCES.finditer(text)):
         body, end = m.group(1), m.group(2)
         if body.strip():
-            out.extend((part, end == "?") for part in _CLAUSE_BREAKS.split(body))
+            out.extend((part, end == "?", n) for part in _CLAUSE_BREAKS.split(body))
     return out
+
+
+_Relative = tuple[int, int | None, int]
+
+
+def _relative(clause: str, items: list[tuple[int, int]], frame: int | None) -> _Relative | bool:
+    """Read a clause as a comparison between the speaker's and the listener's values of its items: (sign,
+    points, subject), ``subject`` +1 when the speaker's value is the one said to be larger or smaller (the
+    listener is after *than*), -1 when the listener's is; ``frame``: the subject of the sentence's last
+    such clause, which a clause without a person keeps ("..., hats less"). False: not such a comparison;
+    True: a negated one, which states nothing ("not more to me than to you" may mean less or the same)."""
+    found = _comparison(clause, items, frame)
+    if found is None:
+        return False
+    return True if _NEGATION.search(clause) else found
+
+
+def _comparison(clause: str, items: list[tuple[int, int]], frame: int | None) -> _Relative | None:
+    numbers = list(_NUMBER.finditer(clause))
+    points = _number_value(numbers[0]) if len(numbers) == 1 else None
+    if _SAME.search(clause) and (_SECOND_PERSON.search(clause) or _US.search(clause)):
+        return 0, 0, frame if frame is not None else 1
+    more, less = _MORE.search(clause), _LESS.search(clause)
+    if more is None and less is None:
+        return None
+    direction = 1 if less is None or (more is not None and more.start() < less.start()) else -1
+    than = _THAN_WORD.search(clause)
+    if than is not None and any(p > than.start() for p, _ in items):
+        return None  # items on both sides of "than": the speaker compares its own types
+    if _SECOND_PERSON.search(clause):
+        with_whom = _THAN_PERSON.search(clause)
+        if with_whom is not None:
+            subject = 1 if with_whom.group(1).lower() == "you" else -1
+        else:
+            first = _PERSON.search(clause)
+            subject = -1 if first is None or first.group(1).lower().startswith("you") else 1
+    elif frame is not None and not _FIRST_PERSON.search(clause):
+        subject = frame
+    else:
+        return None
+    return direction * subject, points, subject
 
 
 def _others(chosen: Sequence[int]) -> tuple[int, ...]:
@@ -140,9 +202,11 @@ def read(text: str) -> Reading:
     values: dict[int, int] = {}
     hints: list[Comparison] = []
     vague: list[int] = []
+    relative: dict[int, tuple[int, int | None]] = {}
     question = mentions = False
+    frame: tuple[int, int] | None = None  # (sentence, subject) of the last comparison with the listener
     text = text.replace("\u2019", "'")  # typographic apostrophes: "don\u2019t care" is "don't care"
-    for clause, in_question in _clauses(text):
+    for clause, in_question, sentence in _clauses(text):
         question = question or in_question
         items = [(m.start(), _item_index(m.group(1))) for m in _ITEM.finditer(clause)]
         if not items:
@@ -152,6 +216,16 @@ def read(text: str) -> Reading:
         if _ALLOCATION.search(clause) and not _VALUE_WORD.search(clause):
             continue  # talk about the split, not about values
         mentions = True
+        compared = _relative(clause, items, frame[1] if frame is not None and frame[0] == sentence else None)
+        if compared is True:
+            continue
+        if compared is not False:
+            sign, points, subject = compared
+            frame = (sentence, subject)
+            for _, i in items:
+                relative[i] = (sign, points)
+                values.pop(i, None)
+            continue
         paired: set[int] = set()
         for m in _PAIR.finditer(clause):
             index = _item_index(m.group(1))
@@ -173,8 +247,10 @@ def read(text: str) -> Reading:
         if hint.claim or not numbers:
             hints.append(hint)  # "books and hats are worth 2" is unclear, but says nothing about an order
     # A number said later overrides a vague word about the same item in the same SAY.
-    vague_items = tuple(dict.fromkeys(i for i in vague if i not in values))
-    return Reading(values, tuple(hints), vague_items, question, mentions)
+    vague_items = tuple(dict.fromkeys(i for i in vague if i not in values and i not in relative))
+    for i in values:
+        relative.pop(i, None)  # a number said later in the SAY overrides a comparison, as it does a vague word
+    return Reading(values, tuple(hints), vague_items, question, mentions, relative)
 
 
 def _pair_in_order(items: list[tuple[int, int]], numbers: list[tuple[int, int]], out: dict[int, int]) -> bool:
