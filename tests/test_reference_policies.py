@@ -116,3 +116,15 @@ def test_speaker_hears_what_quantity_made_of_its_description(game: Reference) ->
     assert "you named 3 attributes where 2 single the target out" in result(["DESCRIPTION: the large striped "
                                                                              "circle"])
     assert "it took 2 rounds" in result(["DESCRIPTION: large", "DESCRIPTION: striped"])
+
+
+def test_reviewers_attacks_lose_and_habits_stay_below_matching(table: PolicyScores) -> None:
+    """A second round of attacks (the issue's reviewers): the target's place, two random attributes, the last
+    object, a question shaped like a good one asked by habit. A habit keyed to the levels (never ask in a
+    scene of 4, where the teacher is never ambiguous) is word matching and stays below plain word overlap."""
+    rows = {(role, r.name): r for role, rs in table.roles.items() for r in rs}
+    for key in [("speaker", "place_only"), ("speaker", "random_two_then_answer"), ("listener", "select_last"),
+                ("listener", "ask_directed_once")]:
+        assert rows[key].degenerate and rows[key].main <= DEGENERATE_CAP, key
+    assert rows["listener", "ask_by_scene_size"].main <= rows["listener", "word_overlap"].main
+    assert rows["speaker", "rarest_value"].main < rows["speaker", "incremental_algorithm"].main

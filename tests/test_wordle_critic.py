@@ -243,3 +243,18 @@ def test_a_private_test_set_leaves_out_the_published_items(game: Wordle) -> None
     rec = play(game.new_episode(private[-1], "critic", {r: TEACHER for r in game.roles}), {}).record()
     assert replay(rec, game=game).valid
     assert game.regenerate(private[3].id, private[3].seed) == private[3]
+
+
+def test_reviewers_attacks_lose(game: Wordle) -> None:
+    """A second round of attacks: verdicts from features of the words alone (a repeated letter, letters shared
+    with the last guess), one habit per episode (the score floors each episode at 0), the test split's
+    targets (a public hash) feedback-blind. Partial checkers are honest and show what a constraint is worth."""
+    table = score_policies(game)
+    critic = {r.name: r for r in table.roles["critic"]}
+    for name in ("repeated_letter", "shared_with_last", "episode_habit"):
+        assert critic[name].degenerate and critic[name].main <= 15.0, name
+    assert not critic["greens_only"].degenerate and critic["greens_only"].main < critic["checker"].main
+    guesser = {r.name: r for r in table.roles["guesser"]}
+    assert guesser["enumerate_test_pool"].degenerate and guesser["enumerate_test_pool"].main <= 5.0
+    assert not guesser["solver_test_pool"].degenerate
+    assert guesser["solver_test_pool"].main >= guesser["solver_targets"].main

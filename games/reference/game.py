@@ -180,20 +180,26 @@ class Reference(Game):
 
     Cheap policies and honest programs
         The suite (``policies.py``) attacks the speaker by copying what the prompt shows about the target
-        (the line naming it, every attribute, the four object attributes, a fixed colour and shape) or by
-        leaving the choice of attributes to the listener (its colour, then whatever it asks about); the
-        listener by a fixed selection, or by asking once, twice or every time allowed whatever it heard and
-        then matching words. All use the default bound (<= 25 and <= a third of the reference player).
+        (the line naming it, every attribute, the four object attributes, a fixed colour and shape, its
+        place) or by leaving the choice of attributes to the listener (its colour, or two attributes at
+        random, then whatever it asks about); the listener by a fixed selection (the first or the last
+        object), or by asking once (also about an attribute the description left out), twice or every time
+        allowed whatever it heard and then matching words. All use the default bound (<= 25 and <= a third
+        of the reference player). ``select_first`` earns the instances whose target is object 1 and whose
+        first description is unique: about 14 in expectation (a quarter of easy, an eighth to a tenth of
+        medium and hard), 22 on the 90 published test instances by chance (targets are placed uniformly).
         Honest programs, listed unbounded, show how much of each role is more than table lookup and word
         matching: for the speaker Dale & Reiter's incremental algorithm (it reads the table but
-        over-specifies); for the listener word overlap without asking (it earns exactly the instances
-        whose first description is unique), word overlap asking on ties, matching with the game's own word
-        list (the reference listener's behaviour: 100), and word overlap asking while a description is
-        shorter than the scene size suggests (set against plain word overlap, it shows that the length of
-        a description tells nearly nothing about its ambiguity; in v1 it scored 97). Any policy that
-        contains the listener's word matching earns the unique instances, so no bound below that
-        program's score could hold for such a policy: the listener's clarification judgment is worth the
-        difference to 100.
+        over-specifies) and a greedy one that names the target's rarest value, one more per round; for the
+        listener word overlap without asking (it earns exactly the instances whose first description is
+        unique), word overlap asking on ties, matching with the game's own word list (the reference
+        listener's behaviour: 100), word overlap asking while a description is shorter than the scene size
+        suggests (set against plain word overlap, it shows that the length of a description tells nearly
+        nothing about its ambiguity; in v1 it scored 97), and word overlap asking once in scenes of more
+        than 4 objects (easy scenes, the only ones with 4, are never ambiguous: a habit keyed to the level
+        that stays below plain word overlap). Any policy that contains the listener's word matching earns
+        the unique instances, so no bound below that program's score could hold for such a policy: the
+        listener's clarification judgment is worth the difference to 100.
 
     Version history
         v1: first version.

@@ -144,6 +144,40 @@ def _incremental(_rng: random.Random) -> Policy:
     return policy
 
 
+def _place_only(view: View) -> str:
+    """Always the target's place (row and column): where it is, whatever else is there."""
+    target = read_target(view)
+    return "DESCRIPTION: " + render(target, ("row", "column")) if "row" in target else "DESCRIPTION: the target"
+
+
+def _random_two(rng: random.Random) -> Policy:
+    """Two of the target's attributes drawn at random, then whatever the listener asks about."""
+    def policy(view: View) -> str:
+        target = read_target(view)
+        if len(view) > 1:
+            asked = tuple(d for d in dims_named(last_message(view)) if d in target)
+            if asked:
+                return "DESCRIPTION: " + render(target, asked[:1])
+        dims = tuple(d for d in DIMS if d in target)
+        return "DESCRIPTION: " + (render(target, rng.sample(dims, 2)) if len(dims) >= 2 else "the target")
+    return policy
+
+
+def _rarest_value(_rng: random.Random) -> Policy:
+    """A greedy program: the target's value that the fewest other objects share, then the next rarest while
+    the listener asks. It reads the table (an honest, weak program)."""
+    def policy(view: View) -> str:
+        objects = read_objects(view)
+        target = read_target(view)
+        if not objects or len(target) < len(DIMS):
+            return "DESCRIPTION: the target"
+        shared = {d: sum(1 for o in objects.values() if o[d] == target[d]) for d in DIMS}
+        order = sorted(DIMS, key=lambda d: (shared[d], DIMS.index(d)))
+        said = sum(1 for m in view if m.get("role") == "assistant")
+        return "DESCRIPTION: " + render(target, order[said:said + 1])
+    return policy
+
+
 def speaker_policies() -> list[CheapPolicy]:
     return [
         CheapPolicy("echo_target_line", "repeats the line of the prompt that marks the target",
@@ -156,6 +190,11 @@ def speaker_policies() -> list[CheapPolicy]:
                                                                                                     "shape")))),
         CheapPolicy("colour_then_answer", "the target's colour, then whatever the listener asks about (the "
                     "listener chooses the attributes)", _one_then_answer),
+        CheapPolicy("place_only", "always the target's place (row and column)", stateless(_place_only)),
+        CheapPolicy("random_two_then_answer", "two of the target's attributes at random, then whatever the "
+                    "listener asks about", _random_two),
+        CheapPolicy("rarest_value", "the target's rarest value in the table, one more per round (a greedy "
+                    "honest program)", _rarest_value, degenerate=False),
         CheapPolicy("incremental_algorithm", "Dale & Reiter's incremental algorithm over the scene table (an "
                     "honest program)", _incremental, degenerate=False),
     ]
@@ -211,9 +250,39 @@ def _understood_fit(view: View) -> str:
     return f"SELECT: {(fitting or [1])[0]}"
 
 
+def _ask_by_scene_size(view: View) -> str:
+    """A habit by scene size: selects at once in a scene of 4 (where the teacher's first description is never
+    ambiguous), asks once in bigger scenes whatever it heard; selects by word overlap."""
+    asked = sum(1 for m in view if m.get("role") == "assistant" and "CLARIFY" in m.get("content", ""))
+    if len(_numbered(view)) > 4 and asked < 1:
+        return _ASK_ALL
+    return f"SELECT: {_best_overlap(view)[0]}"
+
+
+def _ask_directed(view: View) -> str:
+    """Asks once, about the attribute the description did not name first in DIMS order ("Which colour?"),
+    then word overlap: a question shaped like a good one, asked by habit."""
+    asked = sum(1 for m in view if m.get("role") == "assistant" and "CLARIFY" in m.get("content", ""))
+    if asked < 1:
+        named = set(dims_named(" ".join(_heard(view))))
+        dim = next((d for d in DIMS if d not in named), "colour")
+        return f"CLARIFY: Which {dim}?"
+    return f"SELECT: {_best_overlap(view)[0]}"
+
+
+def _select_last(view: View) -> str:
+    return f"SELECT: {max((n for n, _ in _numbered(view)), default=1)}"
+
+
 def listener_policies() -> list[CheapPolicy]:
     return [
         CheapPolicy("select_first", "always SELECT: 1", stateless(lambda _view: "SELECT: 1")),
+        CheapPolicy("select_last", "always selects the last object of the list", stateless(_select_last)),
+        CheapPolicy("ask_by_scene_size", "word overlap, never asking in a scene of 4 objects and asking once in "
+                    "bigger ones (a heuristic program: word matching with a habit keyed to the levels; it stays "
+                    "below word_overlap)", stateless(_ask_by_scene_size), degenerate=False),
+        CheapPolicy("ask_directed_once", "asks once about an attribute the description did not name, whatever "
+                    "it heard, then word overlap", stateless(_ask_directed)),
         CheapPolicy("ask_max_then_match", "asks every question allowed, then selects the object sharing the most "
                     "words with all it heard", _ask_then_match(3)),
         CheapPolicy("ask_once_then_match", "asks one question whatever it heard, then selects the object "

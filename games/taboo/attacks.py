@@ -1,13 +1,19 @@
 """Taboo's own cheap policies: attacks that need the game's vocabulary (``Taboo.cheap_policies``).
 
 Each policy reads only what its role is told (its chat history, ``policies.View``) plus public knowledge
-that any player may have: the spelling of words and the public list of English nouns the game draws its
-targets from (``bank.load_bank``). None of them describes or understands anything; ``check_game`` requires
-each to lose against the reference player. The generic attacks (copy the example, echo the prompt, yes/no,
-the shortest move, ...) come from ``policies.generic_policies`` and are not repeated here.
+that any player may have: the spelling of words, the public list of English nouns the game draws its targets
+from (``bank.load_bank``), the English word list and the listener's tokenizer and model that ship with the
+game, and the game's own public taboo check (``smuggle_checked`` says only spellings that pass it). None of
+the bounded ones describes or understands anything; ``check_game`` requires each to lose against the
+reference player. The generic attacks (copy the example, echo the prompt, yes/no, the shortest move, ...)
+come from ``policies.generic_policies`` and are not repeated here.
 
-No honest short program is listed: both roles turn on the meaning of words, and a program that ranks the
-candidates by meaning is the reference player itself (the sentence-embedding listener).
+Two probes read the clues of the shipped clue bank, the teacher's answer key (``bank_clues``,
+``bank_lookup``): they measure contamination, which no rule can prevent, and their bound (100) is argued on
+the card. One honest program is listed: ``nearest_words`` describes by association, with the words nearest
+the secret word in the listener's own embedding; its score shows how little beyond association the
+describer's role needs against this listener. For the guesser, a program that ranks the candidates by
+meaning is the reference player itself (the sentence-embedding listener).
 """
 
 from __future__ import annotations
@@ -15,9 +21,14 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
+from functools import cache
 
 from ..policies import CheapPolicy, Policy, PolicyFactory, View, instruction_lines, last_message
 from .bank import load_bank
+from .embedding import default_embedder, load_minilm
+from .listener import Listener
+from .play import taboo_in
+from .reading import english_words, spelt_like
 
 __all__ = ["describer_attacks", "guesser_attacks"]
 
@@ -80,6 +91,41 @@ def _nouns() -> list[str]:
     return sorted(e.word for e in load_bank())
 
 
+def _typos(word: str) -> list[str]:
+    """Misspellings a reader still takes for ``word``: a vowel dropped, a letter doubled, two letters swapped,
+    a vowel changed, the last letter dropped (each differs from the word by one edit)."""
+    mid = len(word) // 2
+    vowel = next((i for i, c in enumerate(word) if c in "aeiou" and i > 0), len(word) - 1)
+    swap = word[:mid - 1] + word[mid] + word[mid - 1] + word[mid + 1:] if len(word) > 3 else word[::-1]
+    other = {"a": "e", "e": "a", "i": "y", "o": "u", "u": "o", "y": "i"}
+    first_vowel = next((i for i, c in enumerate(word) if c in other), 0)
+    changed = word[:first_vowel] + other.get(word[first_vowel], word[first_vowel]) + word[first_vowel + 1:]
+    return [word[:vowel] + word[vowel + 1:], word[:mid] + word[mid] + word[mid:], swap, changed, word[:-1]]
+
+
+def _truncations(word: str) -> list[str]:
+    """The word cut short ("volca", "scien"), as a reader completes it."""
+    return [word[:max(3, len(word) - k)] for k in (2, 1, 3)]
+
+
+@cache
+def _whole_words() -> tuple[str, ...]:
+    """The whole words (not word pieces) of the listener's tokenizer vocabulary, a public English word list
+    (empty if the taboo extra is not installed)."""
+    try:
+        from .embedding import load_wordpiece
+        vocab = load_wordpiece().get_vocab()
+    except ImportError:
+        return ()
+    return tuple(sorted(w for w in vocab if w.isascii() and w.isalpha() and w.islower() and len(w) > 2))
+
+
+def _compounds(word: str) -> list[str]:
+    """Real words that start or end with ``word`` ("gameplay", "preschool", "gamer"), shortest first."""
+    found = [w for w in _whole_words() if w != word and (w.startswith(word) or w.endswith(word))]
+    return sorted(found, key=lambda w: (len(w), w))[:6] or [word + "like"]
+
+
 def describer_attacks() -> list[CheapPolicy]:
     """Attacks on the describer: smuggle the secret word past the taboo check, or game the listener."""
     policies = [
@@ -97,12 +143,114 @@ def describer_attacks() -> list[CheapPolicy]:
                   lambda w: [f"{w}like", f"{w}ish things", f"mini{w}"]),
         _per_turn("spell_out", "spells the secret word letter by letter in a sentence",
                   lambda w: [_spelled(w)]),
+        _per_turn("smuggle_prefix", "the secret word with something glued in front (xclock, miniclock, "
+                  "BigClock)", lambda w: [f"x{w}", f"mini{w}", f"super{w}", f"Big{w.capitalize()}"]),
+        _per_turn("smuggle_typo", "the secret word misspelled by one letter (clck, cloock, colck, cluck, "
+                  "cloc)", _typos),
+        _per_turn("smuggle_truncated", "the secret word cut short (volca, volcan)", _truncations),
+        _per_turn("smuggle_real_compound", "real words of the listener's vocabulary that start or end with the "
+                  "secret word (gameplay, preschool, gamer)", _compounds),
+        CheapPolicy("smuggle_checked", "every smuggling variant above and more (reversed, pig Latin), keeping "
+                    "only those the public taboo check lets through, one per turn", _smuggle_checked()),
         CheapPolicy("word_dump", "lists as many nouns of the public word list as fit (never its own word), so "
                     "a listener that rules out what clues name is left with the target", _word_dump()),
         CheapPolicy("negate_options", "a content-free first clue, then answers each question 'X or Y?' and each "
                     "wrong guess by negating the words that are not its secret", _negate_options()),
+        CheapPolicy("bank_clues", "contamination probe, not a policy of the role (it reads the shipped clue bank, "
+                    "the teacher's answer key): sends the bank's clues for its secret word", _bank_clues(),
+                    degenerate=False),
+        CheapPolicy("nearest_words", "honest program: the eight words of a public 6,000-word vocabulary nearest "
+                    "the secret in the listener's own embedding, none forbidden or spelt like a forbidden word",
+                    _nearest_words(), degenerate=False),
     ]
     return policies
+
+
+_TABOO_RE = re.compile(r"taboo words, in any form[^:]*: ([^\n]*?)\. ")
+
+
+def _taboo_words(view: View) -> list[str]:
+    """The describer's taboo words, as its instructions list them."""
+    m = _TABOO_RE.search("\n".join(instruction_lines(view)))
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+
+
+def _smuggle_checked() -> PolicyFactory:
+    """A reviewer's smuggler: it runs the game's own public taboo check (``find_taboo`` and the listener's
+    tokenizer reading) on many spellings of the secret word and says only those that pass."""
+
+    def make(_rng: random.Random) -> Policy:
+        passing: list[str] = []
+
+        def policy(view: View) -> str:
+            if not passing:
+                secret = _secret(view) or "thing"
+                forbidden = [secret, *_taboo_words(view)]
+                reader = Listener(default_embedder())
+                variants = [f"x{secret}", f"mini{secret}", f"super{secret}", f"Big{secret.capitalize()}",
+                            *_typos(secret), *_truncations(secret), *_compounds(secret), secret[::-1],
+                            secret[1:] + secret[0] + "ay", secret[:-1] + "er", secret[:-1] + "al"]
+                passing.extend(v for v in dict.fromkeys(variants) if taboo_in(v, forbidden, reader) is None)
+                passing.extend([] if passing else ["it is a thing"])
+            return "CLUE: " + passing[_turns_taken(view) % len(passing)]
+        return policy
+    return make
+
+
+#: Words the association program picks from: the most frequent words of the shipped English word list.
+_ASSOCIATION_VOCABULARY = 6000
+_ASSOCIATION_WORDS = 8
+
+
+@cache
+def _association_matrix() -> tuple[tuple[str, ...], object]:
+    """The association program's vocabulary and its MiniLM embeddings (one row per word, normalised)."""
+    ranked = sorted(english_words().items(), key=lambda kv: kv[1])
+    words = tuple(w for w, _ in ranked if len(w) >= 3)[:_ASSOCIATION_VOCABULARY]
+    # One batch call (seconds, not minutes); closeness is rounded to 4 decimals before it orders anything.
+    matrix = load_minilm().encode(list(words), batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                                  show_progress_bar=False)
+    return words, matrix
+
+
+def _nearest_words() -> PolicyFactory:
+    """An honest program for the describer's work by association: the words of a public vocabulary nearest
+    the secret word in the listener's own embedding, leaving out the forbidden words and every word spelt
+    like them, eight per clue (the next eight after a wrong guess or a question)."""
+
+    def make(_rng: random.Random) -> Policy:
+        chosen: list[str] = []
+
+        def policy(view: View) -> str:
+            if not chosen:
+                secret = _secret(view) or "thing"
+                forbidden = [secret, *_taboo_words(view)]
+                words, matrix = _association_matrix()
+                closeness = matrix @ default_embedder().embed(secret)
+                reader = Listener(default_embedder())
+                for i in sorted(range(len(words)), key=lambda k: (-round(float(closeness[k]), 4), words[k])):
+                    w = words[i]
+                    if any(spelt_like(w, f) for f in forbidden) or taboo_in(w, forbidden, reader) is not None:
+                        continue
+                    chosen.append(w)
+                    if len(chosen) >= 4 * _ASSOCIATION_WORDS:
+                        break
+            start = (_turns_taken(view) * _ASSOCIATION_WORDS) % max(1, len(chosen))
+            return "CLUE: " + " ".join(chosen[start:start + _ASSOCIATION_WORDS] or ["thing"])
+        return policy
+    return make
+
+
+def _bank_clues() -> PolicyFactory:
+    """Contamination, not play: the clues the shipped clue bank holds for the secret word, in order."""
+
+    def make(_rng: random.Random) -> Policy:
+        def policy(view: View) -> str:
+            entry = _BANK.get(_secret(view))
+            clues = list(entry.clues) if entry else ["it is a thing"]
+            return "CLUE: " + clues[_turns_taken(view) % len(clues)]
+        return policy
+    return make
 
 
 def _word_dump() -> PolicyFactory:
@@ -254,6 +402,24 @@ def _ask_then_first() -> PolicyFactory:
     return make
 
 
+_BANK = {e.word: e for e in load_bank()}
+
+
+def _bank_lookup() -> PolicyFactory:
+    """Contamination, not play: finds the clue it was given in the shipped clue bank and guesses that
+    entry's word (a candidate whose entry holds the clue), else the first candidate."""
+
+    def make(_rng: random.Random) -> Policy:
+        def policy(view: View) -> str:
+            wrong = _wrong(view)
+            said = {c.removeprefix("Once more: ").strip() for c in _clues(view)}
+            pool = [w for w in _candidates(view) if w not in wrong]
+            hits = [w for w in pool if w in _BANK and said & set(_BANK[w].clues)]
+            return "GUESS: " + (hits or pool or ["thing"])[0]
+        return policy
+    return make
+
+
 def guesser_attacks() -> list[CheapPolicy]:
     """Attacks on the guesser: ask until the describer gives the word away, or guess without understanding."""
     return [
@@ -268,5 +434,8 @@ def guesser_attacks() -> list[CheapPolicy]:
         CheapPolicy("guess_clue_word", "guesses the longest word of the newest clue", _guess_clue_word()),
         CheapPolicy("enumerate_nouns", "guesses nouns of the public word list in a fixed order",
                     _enumerate_nouns()),
+        CheapPolicy("bank_lookup", "contamination probe, not a policy of the role (it reads the shipped clue "
+                    "bank, the teacher's answer key): guesses the entry whose clue it heard", _bank_lookup(),
+                    degenerate=False),
     ]
 

@@ -53,10 +53,18 @@ class Taboo(Game):
       ending glued on ("clocklike"); the word with accents or other marks, in look-alike letters of another
       script or in leetspeak ("clòck", "сlock", "cl0ck"); spelled out letter by letter, spaced, dotted or
       hyphenated ("c-l-o-c-k", "starts with c, then l, ..."); or split over neighbouring words ("clo ck").
-      On top of that, the check reads the clue as the teacher listener's own tokenizer does (MiniLM's
-      WordPiece: lower case, accents stripped, an unknown word split into pieces whose first piece must not
-      be a forbidden word). The instructions also forbid translations, which no check catches (it has no
-      dictionary; MiniLM ranks a translation of the word first among 20 candidates in about 1 try of 7).
+      It also reads the clue as a reader takes a word that is no word (``reading.py``, over ``words.txt``,
+      the 47,947 words of wordfreq's 50,000 most frequent English words): a word off that list is read as
+      the forbidden word it misspells, forwards or backwards ("clok", "cloock", "watc", "kcolc": one edit
+      for up to seven letters, two up to eleven), holds ("xclock", "superwatch", "minikey") or mostly holds
+      ("olcanovay"); and the forbidden word cut short by up to half is read as it ("volca", "gam"), unless
+      the clipped word is a word of its own about as frequent or more ("far" is no "farm", "plan" no
+      "plane"). A word on the list is another word, even one letter away ("rind" is no "ring"). On top of
+      that, the check reads the clue as the teacher listener's own tokenizer does (MiniLM's WordPiece:
+      lower case, accents stripped, a word it does not know whole and that is off the list split into
+      pieces whose first piece must not be a forbidden word). The instructions also forbid translations,
+      which no check catches (it has no bilingual dictionary; MiniLM ranks a translation of the word first
+      among 20 candidates in about 1 try of 7).
     * guesser: ``GUESS: <word>`` (one word of letters; quotes and end punctuation are ignored) or
       ``CLARIFY: <question>``.
 
@@ -74,7 +82,13 @@ class Taboo(Game):
     sentence-embedding model (all-MiniLM-L6-v2, CPU, part of the teacher: see ``embedding.py``); it picks
     among the candidates it is told, as a learner guesser does. It embeds all clues so far (joined), drops
     candidates already guessed, and ranks the rest by cosine similarity rounded to 4 decimals (ties
-    alphabetical). A candidate it asked about that the clues then name is ruled out (a valid clue never
+    alphabetical). It reads clues for meaning, not spelling: before embedding, it drops every clue word
+    that spells one of its candidates without naming it (``reading.spelt_like``: a made-up word holding
+    it, a compound holding it at either end, its first half or more unless that is a word of its own at
+    least four times as frequent, or what the taboo check reads as a misspelling of it), so real words that spell the secret word ("gameplay", "preschool",
+    "supercomputer", "buck" for "bucket", "sham" for "shampoo") tell it nothing. A word naming a candidate,
+    inflected or not ("hands"), stays: a valid clue may name another candidate, and it never spells the
+    secret word, so this costs a valid clue little (a compound holding a distractor: "chalkboard"). A candidate it asked about that the clues then name is ruled out (a valid clue never
     names the target, so "not X" answers "X or Y?"); other nouns a clue names stay in play. If the best two
     are less than ``Listener.clarify_margin`` (0.03) apart, it has not asked since the last clue and has
     asked fewer than ``max_clarifications`` (3) times, it asks ``CLARIFY: Do you mean X or Y?``; otherwise
@@ -114,6 +128,22 @@ class Taboo(Game):
       (``True``). A move that repeats the named problem is a rule error; the note it sets (``False``) is
       kept only where the Playpen keeps notes of invalid moves.
 
+    Cheap policies and honest programs (``attacks.py``; the table below): every way of smuggling the
+    secret word's letters (accents, look-alikes, leetspeak, spacing, splitting, glued endings and prefixes,
+    misspellings, clippings, real compounds, reversals, pig Latin, and ``smuggle_checked``, which runs the
+    game's own public check and says only the spellings that pass) is caught or tells the listener nothing;
+    negating the listener's options, dumping nouns, echoing the prompt and the guesser's habits stay near
+    chance. Two unbounded rows are contamination probes, not policies of a role (a policy reads only what its
+    role is told): ``bank_clues`` (describer) and ``bank_lookup`` (guesser) read the shipped clue bank, the
+    teacher's answer key (the describer says the bank's clues for its word, as the reference does; the
+    guesser finds the clue it heard in the bank: 100). No rule can stop a program that holds the test items,
+    and the second test set ships too. The published test split is for development; a test set no
+    participant has seen needs a private clue bank (a game pack). The honest program ``nearest_words``
+    (eight words of a public vocabulary nearest the secret word in the listener's own embedding) scores
+    about 99, above the bank's sentence clues: against this listener the describer's work is word
+    association, and a learner trained on its reward may learn to list associated words rather than write
+    sentences, which Taboo allows.
+
     Versions:
 
     * v1: first release.
@@ -133,7 +163,20 @@ class Taboo(Game):
       (about 9 points, not 18). (6) Distinct held-out items: the v1 test split held 13 targets in 60
       instances; the clue bank grew from 75 to 213 words (written for this project), each split holds a
       target once, the test split has 72 distinct targets, another instance seed draws a second set of 72,
-      and test instances draw distractors from their own test set only.
+      and test instances draw distractors from their own test set only. (7) Misspellings, coinages,
+      reversals and clippings of a forbidden word are taboo (``reading.py``, with an English word list,
+      ``words.txt``, to tell them from real words), a final vowel gives way to a glued ending ("gamer",
+      "orchestral"), and the listener's tokenizer reading applies only to words off the list ("carves" no
+      longer counts as "car"): the secret word with a prefix glued on ("xclock", "superwatch") won 63
+      points, misspelt ("clok", "watc") 36, cut short ("volca") 27. (8) The teacher listener drops clue
+      words spelt like a candidate before embedding: with (7) in place, a policy that runs the public check
+      and says only the spellings that pass still won 32 points with real words ("gameplay", "preschool",
+      "supercomputer", "sham" for "shampoo"), which no fair check can forbid; now it wins about 12, near
+      chance.
+
+    Data: ``clue_bank.json`` was written for this project. ``words.txt`` is selected from the frequency
+    list of the ``wordfreq`` package (its data is licensed CC BY-SA 4.0) by ``build_words.py``; the list
+    keeps that license.
     """
 
     name = "taboo"
@@ -148,6 +191,7 @@ class Taboo(Game):
     #: questions and answers.
     max_clarifications = 3
     move_keywords = {"describer": DESCRIBER_KEYWORDS, "guesser": GUESSER_KEYWORDS}
+    #: Contamination probes, not rule exploits (argued on the card): they read the shipped clue bank.
     bare_keywords = ()
     score_ranges = {
         "guesses": (0.0, float(_MAX_GUESSES)),

@@ -13,6 +13,7 @@ from typing import Literal
 
 from .embedding import Embedder
 from .forms import FORMS
+from .reading import meaning_text, real_word
 from .stems import find_taboo
 
 __all__ = ["Decision", "Listener"]
@@ -84,6 +85,8 @@ class Listener:
         named = [c for c in pool if c.lower() in questioned and find_taboo(text, [c]) is not None]
         if len(named) < len(pool):
             pool = [c for c in pool if c not in named]
+        # The listener reads clues for meaning: words spelt like a candidate tell it nothing (reading.py).
+        text = meaning_text(text, candidates)
         if not text:
             # Nothing said yet: every candidate is equally likely; alphabetical order keeps it deterministic.
             return tuple((c, 0.0) for c in pool)
@@ -110,9 +113,11 @@ class Listener:
         """The first word of ``forbidden`` that the listener's own reading of ``text`` contains, if its
         embedder tells how it reads (``pieces``: word pieces per word, as MiniLM's tokenizer splits them).
 
-        The taboo check proper (``find_taboo``) reads the text as a person would; this one adds what only
-        the model's tokenizer does: a word it splits into known pieces is read piece by piece, so the first
-        piece of "clocklike" is "clock" to it, whatever the suffix.
+        The taboo check proper (``find_taboo``, and ``reading.misread`` for misspellings and coinages) reads
+        the text as a person would; this one adds what only the model's tokenizer does: a word it splits into
+        known pieces, and that is no English word (``reading.real_word``), is read piece by piece, so the
+        first piece of "clocklike" is "clock" to it, whatever the suffix. A real word it happens to split
+        ("carves": car ##ves) is that word.
         """
         pieces = getattr(self.embedder, "pieces", None)
         if pieces is None:
@@ -122,7 +127,8 @@ class Listener:
         hit = find_taboo(read, forbidden)
         if hit is not None:
             return hit
-        heads = {word[0] for word in split if len(word) > 1}
+        heads = {word[0] for word in split
+                 if len(word) > 1 and not real_word("".join(p.removeprefix("##") for p in word))}
         for entry in forbidden:
             word = entry.lower()
             if heads & {word, word + "s", word + "es", *FORMS.get(word, ())}:

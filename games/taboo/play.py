@@ -12,12 +12,13 @@ from . import prompts
 from .bank import load_bank
 from .listener import Decision, Listener
 from .moves import Move, parse_describer, parse_guesser
+from .reading import misread
 from .stems import find_taboo
 
 if TYPE_CHECKING:
     from .game import Taboo
 
-__all__ = ["QUESTION_COST", "TabooEpisode"]
+__all__ = ["QUESTION_COST", "TabooEpisode", "taboo_in"]
 
 #: What a question costs in the main score, in guesses: asking is worth it only when two words really fit.
 QUESTION_COST = 0.5
@@ -26,6 +27,12 @@ _RIGHT, _WRONG = 1.0, -0.2
 _QUESTION = QUESTION_COST * _WRONG
 #: Most shaping reward a clue earns for lifting the target in the listener's ranking, and the step per place.
 _SHAPING_CAP, _SHAPING_STEP = 0.3, 0.05
+
+
+def taboo_in(clue: str, forbidden: list[str], listener: Listener) -> str | None:
+    """The forbidden word a clue uses, as the taboo check reads it: as a person does (``find_taboo``: forms;
+    ``misread``: misspellings, coinages, reversals, clippings) and as the listener's tokenizer does."""
+    return find_taboo(clue, forbidden) or misread(clue, forbidden) or listener.reads_forbidden(clue, forbidden)
 
 
 @cache
@@ -73,8 +80,7 @@ class TabooEpisode(Episode):
         return self._guess(move.text)
 
     def _clue(self, clue: str) -> float:
-        # The check reads the clue as a person does (find_taboo) and as the listener's tokenizer does.
-        hit = find_taboo(clue, self.forbidden) or self.listener.reads_forbidden(clue, self.forbidden)
+        hit = taboo_in(clue, self.forbidden, self.listener)
         if hit is not None:
             if self.repair is not None and self.repair[0] == "taboo":
                 self.note(repaired=False)
@@ -186,6 +192,7 @@ class TabooEpisode(Episode):
         a candidate not yet guessed."""
         if role == "describer":
             if not hasattr(self, "_random_words"):  # filtered once per episode: thousands of taboo checks
-                self._random_words = [w for w in _clue_vocabulary() if find_taboo(w, self.forbidden) is None]
+                self._random_words = [w for w in _clue_vocabulary()
+                                      if taboo_in(w, self.forbidden, self.listener) is None]
             return "CLUE: " + " ".join(rng.sample(self._random_words, 6))
         return "GUESS: " + rng.choice(sorted(set(self.candidates) - set(self.wrong)))

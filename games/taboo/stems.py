@@ -209,8 +209,14 @@ _GLUED_ENDINGS = frozenset({
 
 
 def _glued(word: str, part: str) -> bool:
-    """Whether ``word`` is ``part`` with a word-forming ending glued on (see ``_GLUED_ENDINGS``)."""
-    return len(part) >= 4 and word.startswith(part) and word[len(part):] in _GLUED_ENDINGS
+    """Whether ``word`` is ``part`` with a word-forming ending glued on (see ``_GLUED_ENDINGS``), its final
+    vowel giving way to an ending that starts with one ("gamer", "orchestral", "volcanic")."""
+    if len(part) < 4 or not word.startswith(part[:-1]):
+        return False
+    if word.startswith(part) and word[len(part):] in _GLUED_ENDINGS:
+        return True
+    ending = word[len(part) - 1:]
+    return part[-1] in "aeiouy" and ending[:1] in ("a", "e", "i", "o", "u", "y") and ending in _GLUED_ENDINGS
 
 
 def find_taboo(text: str, forbidden: Sequence[str]) -> str | None:

@@ -128,12 +128,19 @@ class Wordle(WordleGame):
         ``environment`` (letter feedback, guesses left, win/lose).
 
     Cheap policies
-        Every guesser attack that ignores the feedback (a fixed word sequence, random targets, repeating a
-        guess, copying the example) scores about 0; the speed score pays only for finding the word. The
-        honest program that filters the word list by the feedback is close to the reference: the role needs
-        deduction and the format, little more language. Critic attacks (always agree, always disagree, coin
-        flips, fixed verdict patterns, reasons that list letters or name a letter the feedback showed without
-        looking at the proposal) stay near 0 under the chance-corrected score and the grounded-reason rule.
+        Every guesser attack that ignores the feedback (a fixed word sequence, random targets, the test
+        split's 88 targets in turn, repeating a guess, copying the example) scores about 0; the speed score pays only for finding the word. The honest program that
+        filters the word list by the feedback is close to the reference: the role needs deduction and the
+        format, little more language. ``split_of`` is a public hash, so a program may know the test split's
+        88 targets: filtering them by the feedback beats the reference (about 40 against 35), and the
+        private test set (the test words the published split leaves out) is a smaller pool still. That is
+        knowledge of the test pool, not a shortcut past the deduction; a private test set that no program
+        can list needs private targets. Critic attacks (always agree, always disagree, coin flips, one habit
+        per episode, fixed verdict patterns, reasons that list letters, name a letter the feedback showed,
+        a letter the proposal holds twice or shares with the last guess, all without checking the proposal
+        against the feedback) stay near 0 under the chance-corrected score and the grounded-reason rule.
+        Partial checkers are honest programs and show what each constraint is worth: greens alone about 45,
+        absent letters alone about 23, all of them 100.
 
     Data
         ``targets.txt`` and ``allowed.txt`` are selected from the frequency lists of the ``wordfreq``

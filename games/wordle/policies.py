@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from ..policies import CheapPolicy, Policy, PolicyFactory, View, stateless
+from ..seeding import split_of
 from .rules import Entry, Mark, consistent, is_word, load_allowed, load_targets, violations
 
 __all__ = ["critic_policies", "guesser_policies", "history_from_view", "last_proposal"]
@@ -95,6 +96,23 @@ def _solver(pool: Sequence[str]) -> Policy:
     return policy
 
 
+def _test_pool() -> tuple[str, ...]:
+    """The test split's target words: ``split_of`` is a public hash, so anyone can list them."""
+    return tuple(w for w in load_targets() if split_of(w) == "test")
+
+
+def _enumerate_pool(pool: Sequence[str]) -> PolicyFactory:
+    """Guesses the words of ``pool`` in a shuffled order, one per turn, ignoring the feedback."""
+    def make(rng: random.Random) -> Policy:
+        order = list(pool)
+        rng.shuffle(order)
+
+        def policy(view: View) -> str:
+            return f"GUESS: {order[len(history_from_view(view)) % len(order)]}"
+        return policy
+    return make
+
+
 def guesser_policies() -> list[CheapPolicy]:
     return [
         CheapPolicy("fixed_sequence", "six fixed words covering 22 letters, feedback ignored",
@@ -103,8 +121,13 @@ def guesser_policies() -> list[CheapPolicy]:
                     _random_targets),
         CheapPolicy("repeat_last", "repeats its own last guess (its first: the example's CRANE)",
                     stateless(_repeat_last)),
+        CheapPolicy("enumerate_test_pool", "the test split's 88 target words (split_of is public) in a random "
+                    "order, feedback ignored", _enumerate_pool(_test_pool())),
         CheapPolicy("solver_targets", "honest program: the first target-list word consistent with all "
                     "feedback so far", stateless(_solver(load_targets())), degenerate=False),
+        CheapPolicy("solver_test_pool", "honest program: the first word of the test split's targets (a public "
+                    "hash) consistent with all feedback so far: deduction with knowledge of the test pool",
+                    stateless(_solver(_test_pool())), degenerate=False),
         CheapPolicy("solver_allowed", "honest program: the first allowed word consistent with all feedback "
                     "so far (no knowledge of which words are targets)",
                     stateless(_solver(sorted(load_allowed()))), degenerate=False),
@@ -171,6 +194,43 @@ def _absent_letters_only(view: View) -> str:
     return f"DISAGREE: {bad[0].upper()} was marked absent" if bad else "AGREE"
 
 
+def _repeated_letter(view: View) -> str:
+    """DISAGREE naming a letter the proposal holds twice, AGREE otherwise: a feature of the word alone."""
+    word = last_proposal(view)
+    twice = [c for c in dict.fromkeys(word) if word.count(c) > 1]
+    return f"DISAGREE: {twice[0].upper()} appears twice" if twice else "AGREE"
+
+
+def _shared_with_last(view: View) -> str:
+    """DISAGREE naming the first letter the proposal shares with the last scored guess (whatever its mark),
+    AGREE if it shares none: it looks at the words, not at the feedback."""
+    word, history = last_proposal(view), history_from_view(view)
+    last = history[-1][0] if history else ""
+    shared = [c for c in dict.fromkeys(word) if c in last]
+    return f"DISAGREE: {shared[0].upper()} was in {last.upper()}" if shared else "AGREE"
+
+
+def _greens_only(view: View) -> str:
+    """A partial check: only the green positions (absent letters, yellows and counts are not checked)."""
+    word = last_proposal(view)
+    for guess, marks in history_from_view(view):
+        for i, m in enumerate(marks):
+            if m == "green" and len(word) == len(guess) and word[i] != guess[i]:
+                return f"DISAGREE: {guess[i].upper()} must be in position {i + 1}"
+    return "AGREE"
+
+
+def _episode_habit(rng: random.Random) -> Policy:
+    """One habit per episode, drawn at random: always agree, or always disagree naming a letter the feedback
+    showed in the word. Each habit has J = 0 on average, but the score floors each episode's J at 0, so a
+    habit that varies between episodes might collect the positive side of its spread."""
+    agree = rng.random() < 0.5
+
+    def policy(view: View) -> str:
+        return "AGREE" if agree else _known_letter(view, rng)
+    return policy
+
+
 def critic_policies() -> list[CheapPolicy]:
     return [
         CheapPolicy("coin_flip", "AGREE or a generic DISAGREE at random", _coin_flip("generic")),
@@ -186,8 +246,16 @@ def critic_policies() -> list[CheapPolicy]:
                     "absent", stateless(_name_own_letters)),
         CheapPolicy("enumerate_letters", "always DISAGREE naming every letter A-Z",
                     stateless(_enumerate_letters)),
+        CheapPolicy("repeated_letter", "DISAGREE naming a letter the proposal holds twice, else AGREE",
+                    stateless(_repeated_letter)),
+        CheapPolicy("shared_with_last", "DISAGREE naming a letter the proposal shares with the last guess, else "
+                    "AGREE (the words, not their marks)", stateless(_shared_with_last)),
+        CheapPolicy("episode_habit", "one habit per episode at random: always AGREE, or always DISAGREE naming a "
+                    "letter known to be in the word", _episode_habit),
         CheapPolicy("checker", "honest program: checks the proposal against every feedback line and names the "
                     "first constraint it breaks", stateless(_checker), degenerate=False),
         CheapPolicy("absent_letters_only", "honest partial program: disagrees only when the proposal holds a "
                     "letter marked absent", stateless(_absent_letters_only), degenerate=False),
+        CheapPolicy("greens_only", "honest partial program: disagrees only when the proposal moves a green "
+                    "letter", stateless(_greens_only), degenerate=False),
     ]
