@@ -110,7 +110,7 @@ _GAME_BASELINES: dict[tuple[str, str], float] = {
     # wordle mostly tests reasoning (deduction over letter feedback); it stays in the collaborative dimension
     # because it is played in dialogue with a teacher (critic role), keeping the two planes cleanly apart.
     ("drawing-v2", "drawer"): 6.921582, ("drawing-v2", "instructor"): 6.241381,
-    ("guesswhat-v2", "answerer"): 0.0, ("guesswhat-v2", "questioner"): 0.561523,
+    ("guesswhat-v2", "answerer"): 0.0, ("guesswhat-v2", "questioner"): 1.496901,
     ("mapnav-v2", "follower"): 1.728395, ("mapnav-v2", "instructor"): 0.0,
     ("negotiation-v2", "alice"): 0.0, ("negotiation-v2", "bob"): 0.0,
     ("privateshared-v2", "agent"): 0.0, ("privateshared-v2", "customer"): 3.100869,
@@ -192,12 +192,12 @@ def _collab(metric: str, baseline: float, weight: float | None = None) -> Task:
 # nothing well-formed. Clarification precision and recall have weight 0: they are reported with intervals, but
 # only their per-episode F1 counts, so a learner is not scored twice for the same decisions.
 COLLAB_TASKS: tuple[Task, ...] = (
-    _collab("clarification_f1", 0.136464),
-    _collab("clarification_precision", 0.224118, weight=0.0),
-    _collab("clarification_recall", 0.236916, weight=0.0),
-    _collab("repair", 0.247655),
+    _collab("clarification_f1", 0.11804),
+    _collab("clarification_precision", 0.366882, weight=0.0),
+    _collab("clarification_recall", 0.145921, weight=0.0),
+    _collab("repair", 0.244596),
     _collab("format_recovery", 0.0),
-    _collab("coherence", 0.329849),
+    _collab("coherence", 0.378661),
     _collab("probe_accuracy", 0.54024),
     _collab("rule_compliance", 0.0),
     _collab("efficiency", 0.42109),
@@ -214,7 +214,7 @@ RELEASED_FINGERPRINTS: dict[str, str] = {
     # 0.2.0: every game at v2 (no cheap policy is paid); baselines of the format-valid random player (chance);
     # sub-metrics repair (true repair), format_recovery (was repair_rate) and coherence; clarification items only
     # where the situation arose; sub-metric weights by the learner roles that feed them.
-    "0.2.0": "24d42d095eb8f7885f2c3e3ee78f65e057119ccef33886c0ac931715378852ee",
+    "0.2.0": "b7367e68bf8389808881f1a74d2782b724a156d57a40809c3af74a0459e366ea",
 }
 
 
