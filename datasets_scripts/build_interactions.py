@@ -27,16 +27,16 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dataset_io as io  # noqa: E402
-from playschool.games import LEARNER, EpisodeRecord, RecordError, Turn  # noqa: E402
-from playschool.games.episode import add_message  # noqa: E402
+from playschool.games import LEARNER, EpisodeRecord, RecordError  # noqa: E402
 from playschool.games.loading import canonical_json  # noqa: E402
+
+from playschool.views import View, learner_view, perspectives  # noqa: E402,F401
 
 DATASET = "playpen-interactions"
 META: dict[str, Any] = {
@@ -76,46 +76,7 @@ def preference_features() -> Any:
                      "rejected": _messages_feature(), "meta": meta})
 
 
-# ------------------------------------------------------------------------------------- learner's view
-@dataclass(frozen=True)
-class View:
-    """What one role saw in an episode: chat messages plus, aligned with them, kinds and the move turns."""
-
-    messages: list[dict[str, str]]
-    kinds: list[list[str]]
-    moves: list[Turn | None]
-
-
-def learner_view(turns: Iterable[Turn], role: str) -> View:
-    """Rebuild the chat history of ``role`` from a record's turns.
-
-    Uses the episode's own rule (``add_message``): a message ``to`` the role becomes a ``user`` message
-    (merged into a previous ``user`` message), the role's own move an ``assistant`` message with the
-    sanitised text. A test checks this against the histories live episodes hand to their players.
-    """
-    messages: list[dict[str, str]] = []
-    kinds: list[list[str]] = []
-    moves: list[Turn | None] = []
-    for t in turns:
-        if t.kind == "move":
-            if t.speaker == role:
-                add_message(messages, "assistant", t.text)
-                kinds.append(["move"])
-                moves.append(t)
-        elif t.to == role:
-            if add_message(messages, "user", t.text):
-                kinds[-1].append(t.kind)
-            else:
-                kinds.append([t.kind])
-                moves.append(None)
-    return View(messages, kinds, moves)
-
-
-def perspectives(record: EpisodeRecord) -> list[str]:
-    """The roles whose view becomes a row: every role the learner played (several in self-play), or the
-    learner's seat when a reference player sat there (a calibration run)."""
-    played = [r for r, who in record.roles.items() if who == LEARNER]
-    return played or [record.learner_role]
+# The learner's view lives in the Playpen (the training recipes read it too).
 
 
 def interaction_rows(record: EpisodeRecord, run: str) -> list[dict[str, Any]]:

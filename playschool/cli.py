@@ -7,6 +7,8 @@
     playschool calibrate                                # reference vs random player, per game and role
     playschool score runs/x
     playschool transcript runs/x
+    playschool train sft --model PATH --data runs/ref --out models/sft --budget-tokens 5M
+    playschool budget verify models/sft/ledger.jsonl
 """
 
 from __future__ import annotations
@@ -341,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     from playschool.benchmark.cli import add_parser as add_eval_parser  # CLU2 lives in the application layer
 
     add_eval_parser(sub)
+    from playschool.baselines.cli import add_parser as add_train_parser  # recipes: application layer too
+
+    add_train_parser(sub)
+    from .budget.cli import add_parser as add_budget_parser
+
+    add_budget_parser(sub)
     return parser
 
 

@@ -1,0 +1,34 @@
+"""``playschool train {sft,dpo,pairs} ...``: the recipes behind one command; flags as the flat scripts take them."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+RECIPES = {"sft": "SFT on Playpen episodes under the token budget",
+           "dpo": "DPO on preference pairs under the token budget",
+           "pairs": "build branching preference pairs (k sampled replies per learner turn, played out)"}
+_MODULES = {"sft": "sft", "dpo": "dpo", "pairs": "branching"}
+
+
+def _run(args: argparse.Namespace) -> int:
+    module = importlib.import_module(f"playschool.baselines.{_MODULES[args.recipe]}")
+    from playschool.baselines.common import RecipeError
+
+    try:
+        return int(module.main(args.recipe_args))
+    except RecipeError as exc:
+        raise ValueError(str(exc)) from exc  # the CLI prints ValueErrors as one-line errors
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("train", help="train a learner with a budgeted recipe (sft, dpo) or build pairs",
+                       description="Recipes: " + "; ".join(f"{k}: {v}" for k, v in RECIPES.items())
+                       + ". `playschool train RECIPE --help` lists a recipe's flags.", add_help=True)
+    p.add_argument("recipe", choices=sorted(RECIPES))
+    p.add_argument("recipe_args", nargs=argparse.REMAINDER, help="the recipe's own flags")
+    p.set_defaults(fn=_run)
+
+
+__all__ = ["RECIPES", "add_parser"]

@@ -1,0 +1,144 @@
+"""SFT on Playpen episodes under the token budget: learner turns as assistant messages, loss on them only.
+
+Launch (one process, or several GPUs unchanged)::
+
+    playschool train sft --model hf-or-path --data runs/reference-train --out models/sft --budget-tokens 5M
+    accelerate launch baselines/sft.py --model PATH --data runs/a playschool/playpen-interactions@v2.0.0 \\
+        --out models/sft --budget-tokens 100M --lora
+
+``--data`` takes run folders (``records.jsonl``, e.g. the reference player on the train split:
+``playschool run --learner teacher --split train --out runs/reference-train``) and interactions datasets
+(a folder or Hub id, ``NAME@REVISION``). Episodes below ``--min-main`` are dropped; validation and test
+instances are never trained on. The model is saved with ``ledger.jsonl`` (verify it with
+``playschool budget verify``), ``budget.json``, ``training_data.json`` and a model card.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playschool.baselines.common import (
+    DataReport,
+    RecipeError,
+    config_dict,
+    fingerprint_rows,
+    finish,
+    load_conversations,
+    model_fingerprint,
+    tokenize_with_learner_mask,
+    training_instances,
+)
+from playschool.baselines.config import parse_config
+
+
+@dataclass
+class SFTRecipe:
+    """Supervised fine-tuning on the learner's moves of good episodes."""
+
+    model: str = field(metadata={"help": "Hub id or local folder of the learner"})
+    data: list[str] = field(metadata={"help": "run folders and/or interactions datasets (NAME[@REV])"})
+    out: str = field(metadata={"help": "output folder for the model, its ledger and card"})
+    budget_tokens: int = field(metadata={"help": "token budget (K/M/G suffixes allowed)"})
+    revision: str | None = None
+    min_main: float = field(default=50.0, metadata={"help": "keep episodes with at least this main score"})
+    games: list[str] | None = field(default=None, metadata={"help": "only these games (ids or names)"})
+    max_length: int = field(default=2048, metadata={"help": "longer conversations are dropped (counted)"})
+    epochs: float = 1.0
+    max_steps: int = -1
+    learning_rate: float = 2e-5
+    batch_size: int = 4
+    gradient_accumulation: int = 1
+    warmup_steps: int = 0
+    lora: bool = field(default=False, metadata={"help": "train a LoRA adapter (peft) instead of all weights"})
+    lora_r: int = 16
+    lora_alpha: int = 32
+    bf16: bool = False
+    seed: int = 0
+    save_every: int = field(default=0, metadata={"help": "save a checkpoint every N optimizer steps (0: none)"})
+    use_cpu: bool = False
+    recipe: str = "sft"
+
+
+def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str, list[list[str]]]:
+    """Tokenized training rows (``input_ids``, ``assistant_masks``), the data report, fingerprint, instances."""
+    from datasets import Dataset
+
+    convs, report = load_conversations(cfg.data, min_main=cfg.min_main, games=cfg.games)
+    rows, used = [], []
+    for c in convs:
+        row = tokenize_with_learner_mask(tokenizer, c.messages)
+        if len(row["input_ids"]) > cfg.max_length:
+            report.too_long += 1
+            continue
+        rows.append(row)
+        used.append(c)
+    if not rows:
+        raise RecipeError(f"every conversation is longer than --max-length {cfg.max_length}")
+    report.kept = len(rows)
+    random.Random(cfg.seed).shuffle(rows)  # the order is part of the fingerprint
+    fp = fingerprint_rows({"messages": c.messages, "id": c.id} for c in used)
+    return Dataset.from_list(rows), report, fp, training_instances(used)
+
+
+def _lora(cfg: Any) -> Any:
+    if not cfg.lora:
+        return None
+    try:
+        from peft import LoraConfig
+    except ImportError as exc:
+        raise RecipeError("--lora needs peft: pip install 'playschool[train]'") from exc
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM")
+
+
+def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
+    """Run the recipe; returns ``budget.json``'s content."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from playschool.budget import BudgetCallback
+
+    out = Path(cfg.out)
+    tokenizer = AutoTokenizer.from_pretrained(cfg.model, revision=cfg.revision)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dataset, report, fingerprint, instances = build_dataset(cfg, tokenizer)
+    budget = BudgetCallback(cfg.budget_tokens, out / "ledger.jsonl", header={
+        "model": model_fingerprint(cfg.model, cfg.revision), "datasets": {"sft": fingerprint},
+        "recipe": config_dict(cfg), "data": {"rows": report.kept, "held_out_dropped": report.held_out}})
+    args = SFTConfig(
+        output_dir=str(out / "checkpoints"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+        learning_rate=cfg.learning_rate, per_device_train_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation, warmup_steps=cfg.warmup_steps, bf16=cfg.bf16,
+        seed=cfg.seed, max_length=cfg.max_length, report_to=[], logging_steps=10, use_cpu=cfg.use_cpu,
+        save_strategy="steps" if cfg.save_every else "no", save_steps=cfg.save_every or 500,
+        assistant_only_loss=False, completion_only_loss=False,  # the assistant_masks column already says so
+        packing=False, padding_free=False, dataset_num_proc=None)
+    model = AutoModelForCausalLM.from_pretrained(cfg.model, revision=cfg.revision)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         peft_config=_lora(cfg), callbacks=[budget, *callbacks])
+    try:
+        trainer.train()
+    except BaseException:
+        budget.close("interrupted")
+        raise
+    if not trainer.is_world_process_zero():
+        return {}
+    return finish(out, trainer=trainer, tokenizer=tokenizer, ledger=out / "ledger.jsonl", recipe="sft",
+                  config=config_dict(cfg), data=report, data_fingerprint=fingerprint, instances=instances)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cfg = parse_config(SFTRecipe, argv, prog="playschool train sft", doc=__doc__)
+    result = train(cfg)
+    if result:
+        print(f"saved {cfg.out}: {result['used_tokens']:,} of {result['budget_tokens']:,} budget tokens in "
+              f"{result['steps']} steps (stopped: {result['stop_reason']}); ledger head {result['ledger_head']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

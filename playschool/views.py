@@ -1,0 +1,57 @@
+"""What one role saw in an episode, rebuilt from its record: the chat a learner is trained on.
+
+Shared by the dataset builders and the training recipes, so the conversations a model is trained on are
+exactly the ones a live episode hands its player.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from playschool.games import LEARNER, EpisodeRecord, Turn
+from playschool.games.episode import add_message
+
+
+@dataclass(frozen=True)
+class View:
+    """What one role saw in an episode: chat messages plus, aligned with them, kinds and the move turns."""
+
+    messages: list[dict[str, str]]
+    kinds: list[list[str]]
+    moves: list[Turn | None]
+
+
+def learner_view(turns: Iterable[Turn], role: str) -> View:
+    """Rebuild the chat history of ``role`` from a record's turns.
+
+    Uses the episode's own rule (``add_message``): a message ``to`` the role becomes a ``user`` message
+    (merged into a previous ``user`` message), the role's own move an ``assistant`` message with the
+    sanitised text. A test checks this against the histories live episodes hand to their players.
+    """
+    messages: list[dict[str, str]] = []
+    kinds: list[list[str]] = []
+    moves: list[Turn | None] = []
+    for t in turns:
+        if t.kind == "move":
+            if t.speaker == role:
+                add_message(messages, "assistant", t.text)
+                kinds.append(["move"])
+                moves.append(t)
+        elif t.to == role:
+            if add_message(messages, "user", t.text):
+                kinds[-1].append(t.kind)
+            else:
+                kinds.append([t.kind])
+                moves.append(None)
+    return View(messages, kinds, moves)
+
+
+def perspectives(record: EpisodeRecord) -> list[str]:
+    """The roles whose view becomes a row: every role the learner played (several in self-play), or the
+    learner's seat when a reference player sat there (a calibration run)."""
+    played = [r for r, who in record.roles.items() if who == LEARNER]
+    return played or [record.learner_role]
+
+
+__all__ = ["View", "learner_view", "perspectives"]
