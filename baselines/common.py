@@ -247,6 +247,7 @@ def finish(out_dir: str | Path, *, trainer: Any, tokenizer: Any, ledger: Path, r
         shutil.copyfile(ledger, out / "ledger.jsonl")
     budget = {"policy": POLICY_VERSION, "budget_tokens": summary.budget_tokens, "used_tokens": summary.total_tokens,
               "steps": len(summary.steps), "stop_reason": summary.end["reason"] if summary.end else "",
+              "refused_step_tokens": summary.end.get("refused_step_tokens", 0) if summary.end else 0,
               "rollout_tokens": summary.rollout_tokens, "teacher_tokens": summary.teacher_tokens,
               "ledger_head": summary.head}
     write_atomic(out / "budget.json", json.dumps(budget, indent=2) + "\n")

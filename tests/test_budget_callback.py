@@ -57,6 +57,7 @@ def test_stops_before_the_step_that_would_pass_the_budget(tiny_model_path: Path,
     s = verify_ledger(ledger)
     assert [e["tokens"] for e in s.steps] == [18, 23]
     assert (s.total_tokens, s.end and s.end["reason"], cb.refused_step_tokens) == (41, "budget", 18)
+    assert s.end and s.end["refused_step_tokens"] == 18
     # Exactly at the budget: the step that reaches it is taken.
     _, exact = _train(tiny_model_path, tmp_path, budget=59, name="exact.jsonl")
     assert verify_ledger(exact).total_tokens == 59

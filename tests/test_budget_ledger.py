@@ -109,3 +109,11 @@ def test_a_ledger_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="never overwritten"):
         LedgerWriter(p, {"budget_tokens": 5})
     assert p.read_bytes() == before
+
+
+def test_a_budget_stop_must_name_a_step_that_would_not_fit(tmp_path: Path) -> None:
+    w = LedgerWriter(tmp_path / "l.jsonl", {"budget_tokens": 100})
+    w.step(60, "fp", micro_batches=1)
+    w.close("budget", refused_step_tokens=30)  # 60 + 30 fits in 100: not a budget stop
+    with pytest.raises(LedgerError, match="would have fitted"):
+        verify_ledger(tmp_path / "l.jsonl")

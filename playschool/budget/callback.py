@@ -254,7 +254,7 @@ class BudgetCallback(TrainerCallback):
             self._handle = None
         self.stop_reason = "budget" if self.exhausted else "completed"
         if self._writer is not None and not self._writer.closed:
-            self._writer.close(self.stop_reason)
+            self._writer.close(self.stop_reason, refused_step_tokens=self.refused_step_tokens)
             self.head = self._writer.head
 
     def close(self, reason: str) -> None:

@@ -97,9 +97,11 @@ class LedgerWriter:
         return self._write({"type": "eval", "after_step": self.steps, "cumulative": self.total, "label": label,
                             "scores": {k: float(v) for k, v in scores.items()}, "time": round(time.time(), 3)})
 
-    def close(self, reason: str) -> dict[str, Any]:
-        """Write the end record (totals and why training stopped) and close the file."""
-        entry = self._write({"type": "end", "reason": reason, "steps": self.steps, "total_tokens": self.total,
+    def close(self, reason: str, *, refused_step_tokens: int = 0) -> dict[str, Any]:
+        """Write the end record (totals, why training stopped and, when the budget stopped it, the tokens of
+        the step that was refused) and close the file."""
+        entry = self._write({"type": "end", "reason": reason, "refused_step_tokens": int(refused_step_tokens),
+                             "steps": self.steps, "total_tokens": self.total,
                              "rollout_tokens": self.rollout_total, "teacher_tokens": self.teacher_total,
                              "budget_tokens": self.budget, "time": round(time.time(), 3)})
         os.fsync(self._fh.fileno())
@@ -217,6 +219,10 @@ def verify_ledger(path: str | Path, *, allow_incomplete: bool = False, expect_he
             for key, value in want.items():
                 if entry.get(key) != value:
                     raise LedgerError(p, line_no, f"end record says {key}={entry.get(key)!r}, the steps say {value}")
+            refused = entry.get("refused_step_tokens", 0)
+            if entry.get("reason") == "budget" and (not isinstance(refused, int) or total + refused <= header["budget_tokens"]):
+                raise LedgerError(p, line_no, f"stopped for the budget, but the refused step ({refused!r} tokens) "
+                                              "would have fitted")
             end = entry
     if header is None:
         raise LedgerError(p, 1, "the ledger is empty")
