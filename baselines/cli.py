@@ -8,8 +8,9 @@ from typing import Any
 
 RECIPES = {"sft": "SFT on Playpen episodes under the token budget",
            "dpo": "DPO on preference pairs under the token budget",
-           "pairs": "build branching preference pairs (k sampled replies per learner turn, played out)"}
-_MODULES = {"sft": "sft", "dpo": "dpo", "pairs": "branching"}
+           "pairs": "build branching preference pairs (k sampled replies per learner turn, played out)",
+           "nano": "rebuild the embedded nano model from scratch (reference play, SFT, before/after evaluation)"}
+_MODULES = {"sft": "sft", "dpo": "dpo", "pairs": "branching", "nano": "nano"}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -243,6 +243,9 @@ def finish(out_dir: str | Path, *, trainer: Any, tokenizer: Any, ledger: Path, r
     summary = verify_ledger(ledger)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
+    # The trainer pickles its arguments; a model folder others load should hold no pickle (the config is in the
+    # ledger header and the card).
+    (out / "training_args.bin").unlink(missing_ok=True)
     if ledger.resolve() != (out / "ledger.jsonl").resolve():
         shutil.copyfile(ledger, out / "ledger.jsonl")
     budget = {"policy": POLICY_VERSION, "budget_tokens": summary.budget_tokens, "used_tokens": summary.total_tokens,

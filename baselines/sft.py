@@ -16,7 +16,7 @@ instances are never trained on. The model is saved with ``ledger.jsonl`` (verify
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,12 +47,17 @@ class SFTRecipe:
     min_main: float = field(default=50.0, metadata={"help": "keep episodes with at least this main score"})
     games: list[str] | None = field(default=None, metadata={"help": "only these games (ids or names)"})
     max_length: int = field(default=2048, metadata={"help": "longer conversations are dropped (counted)"})
-    epochs: float = 1.0
+    epochs: float = field(default=1.0, metadata={"help": "passes over the data; 0 = as many as the budget buys "
+                                                         "(the learning-rate schedule then ends at the budget)"})
     max_steps: int = -1
     learning_rate: float = 2e-5
     batch_size: int = 4
     gradient_accumulation: int = 1
     warmup_steps: int = 0
+    lr_scheduler: str = field(default="linear", metadata={"help": "linear, cosine, constant, ..."})
+    weight_decay: float = 0.0
+    group_by_length: bool = field(default=False, metadata={"help": "batch conversations of similar length "
+                                                                    "(less padding: faster, same budget)"})
     lora: bool = field(default=False, metadata={"help": "train a LoRA adapter (peft) instead of all weights"})
     lora_r: int = 16
     lora_alpha: int = 32
@@ -70,7 +75,9 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
     convs, report = load_conversations(cfg.data, min_main=cfg.min_main, games=cfg.games)
     rows, used = [], []
     for c in convs:
-        row = tokenize_with_learner_mask(tokenizer, c.messages)
+        # What follows the learner's last move teaches nothing (no loss there) but would be fed and counted.
+        last = max(i for i, m in enumerate(c.messages) if m["role"] == "assistant")
+        row = tokenize_with_learner_mask(tokenizer, c.messages[: last + 1])
         if len(row["input_ids"]) > cfg.max_length:
             report.too_long += 1
             continue
@@ -94,8 +101,10 @@ def _lora(cfg: Any) -> Any:
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM")
 
 
-def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
-    """Run the recipe; returns ``budget.json``'s content."""
+def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
+          extra_callbacks: Callable[[Any], Sequence[Any]] | None = None) -> dict[str, Any]:
+    """Run the recipe; returns ``budget.json``'s content. ``extra_callbacks(budget_callback)`` makes callbacks
+    that need the budget callback (learning-curve points go into its ledger)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
@@ -113,13 +122,19 @@ def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
         output_dir=str(out / "checkpoints"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         learning_rate=cfg.learning_rate, per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation, warmup_steps=cfg.warmup_steps, bf16=cfg.bf16,
+        lr_scheduler_type=cfg.lr_scheduler, weight_decay=cfg.weight_decay,
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         seed=cfg.seed, max_length=cfg.max_length, report_to=[], logging_steps=10, use_cpu=cfg.use_cpu,
         save_strategy="steps" if cfg.save_every else "no", save_steps=cfg.save_every or 500,
         assistant_only_loss=False, completion_only_loss=False,  # the assistant_masks column already says so
         packing=False, padding_free=False, dataset_num_proc=None)
     model = AutoModelForCausalLM.from_pretrained(cfg.model, revision=cfg.revision)
+    if cfg.epochs <= 0:
+        per_epoch = sum(len(ids) for ids in dataset["input_ids"])
+        args.num_train_epochs = cfg.budget_tokens / per_epoch
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=_lora(cfg), callbacks=[budget, *callbacks])
+                         peft_config=_lora(cfg),
+                         callbacks=[budget, *callbacks, *(extra_callbacks(budget) if extra_callbacks else ())])
     try:
         trainer.train()
     except BaseException:

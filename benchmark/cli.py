@@ -26,9 +26,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                               description="Run the CLU2 evaluation: the reference plane (lm-eval, for local hf "
                                           "models) and the interactional plane (the games' test splits), then "
                                           "write results.json, results.csv, report.html and transcripts.")
-    p.add_argument("--learner", default="tiny",
-                   help="model spec of the learner (default: tiny, the embedded default model); hf:PATH, "
-                        "openai:MODEL@URL, agent:MODULE:ATTR, scripted:FILE, teacher, random")
+    p.add_argument("--learner", default="nano",
+                   help="model spec of the learner (default: nano, the embedded default model); hf:PATH, "
+                        "openai:MODEL@URL, agent:MODULE:ATTR, scripted:FILE, tiny, teacher, random")
     base = p.add_mutually_exclusive_group()
     base.add_argument("--base", help="model spec of the base model, evaluated the same way; adds the "
                                      "improvement with paired bootstrap intervals")
@@ -91,16 +91,16 @@ def _device(device: str) -> str:
 def _reference(spec: str, args: argparse.Namespace, shard: tuple[int, int] | None) -> tuple[list[Any], str]:
     """Reference-plane items of a learner spec, and what happened (for the manifest and the console)."""
     from playschool.cli import CLIError
-    from playschool.spec import parse_spec
+    from playschool.spec import LOCAL_MODELS, embedded_model_path, parse_spec
 
     from .results import shard_items
 
     if args.skip_reference:
         return [], "skipped (--skip-reference)"
     s = parse_spec(spec)
-    if s.kind not in ("hf", "tiny"):
+    if s.kind not in LOCAL_MODELS:
         return [], (f"skipped: lm-eval scores multiple choice by log-likelihood, which needs a local hf model "
-                    f"(hf:PATH or tiny); {spec} is not one")
+                    f"(hf:PATH, nano or tiny); {spec} is not one")
     if s.revision:
         raise CLIError(f"{spec}: the reference plane loads a local folder or a Hub id at its default revision; "
                        "download that revision to a folder and pass hf:FOLDER")
@@ -109,12 +109,7 @@ def _reference(spec: str, args: argparse.Namespace, shard: tuple[int, int] | Non
     except ImportError as exc:
         raise CLIError(f"the reference plane is not available ({exc}); install playschool[hf] and lm-eval, or "
                        "pass --skip-reference") from exc
-    if s.kind == "tiny":
-        from playschool.tiny import default_model_path
-
-        model_path: Any = default_model_path()
-    else:
-        model_path = s.target
+    model_path: Any = s.target if s.kind == "hf" else embedded_model_path(s)
     kwargs: dict[str, Any] = {"data": args.data, "limit": args.limit, "batch_size": args.batch_size,
                               "device": _device(args.device)}
     try:
@@ -174,9 +169,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.skip_reference and args.skip_interactional:
         raise CLIError("--skip-reference and --skip-interactional together leave nothing to evaluate")
     shard = parse_shard(args.shard) if args.shard else None
-    if parse_spec(args.learner).kind == "tiny" and args.n is None:  # parse: fail fast, before any model loads
-        # The embedded default is a smoke test of the whole real path (a random-weight model plays badly and
-        # slowly on a CPU): one test instance per experiment keeps it to a minute or two.
+    if parse_spec(args.learner).kind in ("nano", "tiny") and args.n is None:  # parse: fail fast, before loading
+        # The embedded default is a demo of the whole real path (a CPU model that plays most roles badly and
+        # slowly): one test instance per experiment keeps it to a minute or two.
         args.n = 1
         err_console.print("the embedded default learner plays 1 test instance per experiment (pass --n for more)")
     for spec in (args.learner, args.base):

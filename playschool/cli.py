@@ -273,8 +273,10 @@ def cmd_play(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------- parser
 def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
     p.add_argument("--learner", default=learner_default,
-                   help=f"model spec of the learner (default: {learner_default}); hf:PATH[@REV], "
-                        "openai:MODEL@URL, scripted:FILE, agent:MODULE:ATTR, human, tiny")
+                   nargs="?", const="nano",
+                   help=f"model spec of the learner (default: {learner_default}; a bare --learner: nano, the "
+                        "embedded default model); hf:PATH[@REV], openai:MODEL@URL, scripted:FILE, agent:MODULE:ATTR, "
+                        "human, nano, tiny, teacher, random")
     p.add_argument("--teacher", default="teacher",
                    help="who plays the other roles: 'teacher' (the game's programmatic teacher, default), "
                         "'self' (self-play) or a model spec")
@@ -317,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run folder: records.jsonl, manifest.json")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _model_options(p, learner_default="tiny")
+    _model_options(p, learner_default="nano")
     p.set_defaults(fn=cmd_run)
 
     p = sub.add_parser("calibrate", help="floor and ceiling per game: random player vs reference player")

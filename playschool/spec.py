@@ -6,7 +6,8 @@
 ``scripted:FILE``              replies from a JSON list or a text file (one per line), cycled
 ``agent:MODULE:ATTR``          a player written in Python (a backend, a factory or a function)
 ``human``                      you, at the terminal
-``tiny``                       the embedded default: a tiny seeded transformers model built on first use
+``nano``                       the embedded default: a ~2M-parameter model trained by the SFT recipe, shipped
+``tiny``                       a tiny random-weight transformers model built on first use (plumbing tests)
 ``teacher``                    each game's programmatic reference player (the ceiling)
 ``random``                     each game's random legal moves in the right format (the chance floor)
 =============================  =====================================================================
@@ -19,8 +20,10 @@ from pathlib import Path
 
 from .backends.base import AsyncBackend, Backend
 
-KINDS = ("hf", "openai", "scripted", "agent", "human", "tiny", "teacher", "random")
-_BARE = ("human", "tiny", "teacher", "random")
+KINDS = ("hf", "openai", "scripted", "agent", "human", "nano", "tiny", "teacher", "random")
+_BARE = ("human", "nano", "tiny", "teacher", "random")
+#: Kinds that are local transformers models: everything an ``hf:`` model can do, they can.
+LOCAL_MODELS = ("hf", "nano", "tiny")
 
 
 class SpecError(ValueError):
@@ -51,7 +54,7 @@ def parse_spec(spec: str) -> ModelSpec:
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
         raise SpecError(f"cannot read model spec {spec!r}; use one of: hf:PATH[@REVISION], openai:MODEL@URL, "
-                        "scripted:FILE, agent:MODULE:ATTR, human, tiny, teacher, random")
+                        "scripted:FILE, agent:MODULE:ATTR, human, nano, tiny, teacher, random")
     if kind == "openai":
         model, at, url = rest.partition("@")
         if not at or not model or not url.startswith(("http://", "https://")):
@@ -83,6 +86,23 @@ def check_hf_target(spec: ModelSpec) -> None:
         raise SpecError(f"{spec}: {folder} is not a transformers model folder (it has no config.json)")
 
 
+def embedded_model_path(spec: str | ModelSpec) -> Path:
+    """The local folder of an embedded model spec (``nano``: shipped in the package; ``tiny``: built on first
+    use) or of an ``hf:`` folder."""
+    s = parse_spec(spec) if isinstance(spec, str) else spec
+    if s.kind == "nano":
+        from .nano import nano_model_path
+
+        return nano_model_path()
+    if s.kind == "tiny":
+        from .tiny import default_model_path
+
+        return default_model_path()
+    if s.kind == "hf":
+        return Path(s.target)
+    raise SpecError(f"{s} is not a local transformers model")
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
@@ -92,15 +112,13 @@ def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "a
                 concurrency: int = 16, timeout: float = 120.0) -> Backend | AsyncBackend:
     """Build the backend a spec names. Heavy libraries are imported only for the kinds that need them."""
     s = parse_spec(spec) if isinstance(spec, str) else spec
-    if s.kind in ("hf", "tiny"):
+    if s.kind in LOCAL_MODELS:
         try:
             from .backends.hf import HFBackend
         except ImportError as exc:
             raise SpecError(f"{s} needs transformers and torch: pip install 'playschool[hf]' ({exc})") from exc
-        if s.kind == "tiny":
-            from .tiny import default_model_path
-
-            return HFBackend(default_model_path(), device=device, max_batch_size=batch_size)
+        if s.kind != "hf":
+            return HFBackend(embedded_model_path(s), device=device, max_batch_size=batch_size)
         check_hf_target(s)
         try:
             return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size)

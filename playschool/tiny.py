@@ -79,6 +79,7 @@ def build_tiny_model(
     heads: int = 4,
     max_position_embeddings: int = 2048,
     vocab_size: int = 1000,
+    intermediate_size: int | None = None,
 ) -> Path:
     """Build a tiny Llama causal LM plus tokenizer with a chat template and save both into ``path``.
 
@@ -107,7 +108,7 @@ def build_tiny_model(
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
+        intermediate_size=intermediate_size or hidden_size * 2,
         num_hidden_layers=layers,
         num_attention_heads=heads,
         num_key_value_heads=heads,

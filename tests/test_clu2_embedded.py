@@ -1,4 +1,4 @@
-"""``playschool eval`` with no learner: the embedded tiny model through both real planes (lm-eval on the shipped
+"""``playschool eval`` with no learner: the embedded nano model through both real planes (lm-eval on the shipped
 fixture items, the batched runner on the games), offline, end to end."""
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ def test_eval_of_the_embedded_default_runs_both_real_planes(tmp_path: Path) -> N
                            "reference", "--limit", "4", "--n-boot", "200", "--quiet"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (tmp_path / "cache").is_dir()  # the default model was built here, on first use
+    assert not (tmp_path / "cache").exists()  # the default is shipped: nothing was built
     results = json.loads((out / "results.json").read_text())
+    assert "models/nano" in json.dumps(results["manifest"])
     tasks = {item["task"] for item in results["items"]}
     assert {"ref/knowledge", "ref/arithmetic_gen", "game/wordle/guesser", "game/reference/listener"} <= tasks
     card = results["scorecard"]
