@@ -1,6 +1,6 @@
 """``playschool eval``: CLU2 end to end — both planes, one scorecard, results.json + CSV + HTML report.
 
-    playschool eval                                   # the embedded default learner (tiny), runs/clu2
+    playschool eval                                   # the embedded default learner (nano), runs/clu2
     playschool eval --learner hf:PATH --base hf:BASE --out runs/mine
     playschool eval --learner hf:PATH --base-results runs/base --out runs/mine
     playschool eval --learner hf:PATH --shard 0/4 --out runs/s0     # ... 1/4, 2/4, 3/4 elsewhere, then:

@@ -23,7 +23,7 @@ def test_eval_of_the_embedded_default_runs_both_real_planes(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (tmp_path / "cache").exists()  # the default is shipped: nothing was built
     results = json.loads((out / "results.json").read_text())
-    assert "models/nano" in json.dumps(results["manifest"])
+    assert results["manifest"]["learner"] == "nano"
     tasks = {item["task"] for item in results["items"]}
     assert {"ref/knowledge", "ref/arithmetic_gen", "game/wordle/guesser", "game/reference/listener"} <= tasks
     card = results["scorecard"]
