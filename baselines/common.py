@@ -110,7 +110,8 @@ def _dataset_rows(source: str, config: str, cache_dir: str | None) -> Any:
     try:
         return load_dataset(name, config, split=TRAIN_SPLIT, revision=revision or None, cache_dir=cache_dir)
     except (FileNotFoundError, ValueError) as exc:
-        raise RecipeError(f"{source}: cannot load the {config!r} config: {exc}") from exc
+        raise RecipeError(f"{source}: not a run folder (no records.jsonl) and cannot load its {config!r} dataset "
+                          f"config: {exc}") from exc
 
 
 def load_conversations(sources: Sequence[str], *, min_main: float = 50.0, games: Sequence[str] | None = None,

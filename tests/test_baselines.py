@@ -170,3 +170,16 @@ def test_token_counts_parse() -> None:
     for bad in ("0", "-3", "lots"):
         with pytest.raises(Exception, match="token count"):
             parse_tokens(bad)
+
+
+def test_epochs_zero_spends_the_budget_over_several_epochs(ref_run: Path, tiny_model_path: Path,
+                                                            tmp_path: Path) -> None:
+    from playschool.baselines.sft import SFTRecipe, train
+
+    common = {"model": str(tiny_model_path), "data": [str(ref_run)], "batch_size": 4, "use_cpu": True,
+              "max_length": 4096}
+    one_epoch = train(SFTRecipe(out=str(tmp_path / "e1"), budget_tokens=10**7, **common))  # type: ignore[arg-type]
+    budget = int(2.5 * one_epoch["used_tokens"])
+    spent = train(SFTRecipe(out=str(tmp_path / "e0"), budget_tokens=budget, epochs=0, **common))  # type: ignore[arg-type]
+    # The schedule is sized to the budget: more than two epochs fed, never more than the budget.
+    assert 2 * one_epoch["used_tokens"] < spent["used_tokens"] <= budget

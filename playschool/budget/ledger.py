@@ -33,7 +33,7 @@ class LedgerError(ValueError):
 
     def __init__(self, path: str | Path, line: int, reason: str) -> None:
         self.path, self.line, self.reason = str(path), line, reason
-        super().__init__(f"{path}: line {line}: {reason}")
+        super().__init__(f"{path}: line {line}: {reason}" if line else f"{path}: {reason}")
 
 
 def _canonical(obj: Mapping[str, Any]) -> str:
