@@ -33,6 +33,16 @@ DEFAULT_ROLES = ["reference:speaker", "reference:listener", "mapnav:follower", "
                  "negotiation:alice", "negotiation:bob", "wordle:critic", "taboo:guesser"]
 
 
+CARD_INTRO = """# The nano model: playschool's embedded default learner
+
+A small Llama (`config.json`) trained from scratch on CPU by playschool's SFT recipe (`playschool train nano`) on the
+reference player's episodes of the *train* split. "Base model" below is its random initialisation, built by the
+recipe. Read the table at the end before using it: it has learned the games' move formats, not their skills, and
+plays at about chance; it is the default so that a first run shows a real model making real moves.
+
+"""
+
+
 @dataclass
 class NanoRecipe:
     """Train the nano model from scratch and evaluate it before and after."""
@@ -154,7 +164,8 @@ def build(cfg: NanoRecipe) -> dict[str, Any]:
     (out / "eval.json").write_text(json.dumps(results, indent=1) + "\n")
     summary = verify_ledger(out / "ledger.jsonl")
     plot(summary, out / "ledger.png")
-    card = (out / "README.md").read_text() + "\n" + results_markdown(results) + "\n"
+    card = (out / "README.md").read_text().replace("# SFT learner trained with playschool\n\n", CARD_INTRO)
+    card += "\n" + results_markdown(results) + "\n"
     (out / "README.md").write_text(card)
     return results
 
