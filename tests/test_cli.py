@@ -186,3 +186,13 @@ def test_a_hub_model_without_network_is_one_clear_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "hf:some-org/no-such-model: cannot load the model from the Hub" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_nano_model_is_the_default_learner() -> None:
+    from playschool.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["play", "reference", "--learner"]).learner == "nano"  # a bare --learner
+    assert parser.parse_args(["play", "reference"]).learner == "human"  # playing yourself stays the default
+    assert parser.parse_args(["run", "--out", "x"]).learner == "nano"
+    assert parser.parse_args(["eval"]).learner == "nano"
