@@ -197,6 +197,23 @@ def tokenize_with_learner_mask(tokenizer: Any, messages: Sequence[dict[str, str]
     return {"input_ids": list(enc["input_ids"]), "assistant_masks": mask}
 
 
+def lora_config(cfg: Any) -> Any:
+    """A peft ``LoraConfig`` from a recipe config's ``lora``/``lora_r``/``lora_alpha`` (None without ``--lora``)."""
+    if not cfg.lora:
+        return None
+    try:
+        from peft import LoraConfig
+    except ImportError as exc:
+        raise RecipeError("--lora needs peft: pip install 'playschool[train]'") from exc
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM")
+
+
+def saved_line(out: str, result: dict[str, Any]) -> str:
+    """The one line a recipe prints when its model is saved."""
+    return (f"saved {out}: {result['used_tokens']:,} of {result['budget_tokens']:,} budget tokens in "
+            f"{result['steps']} steps (stopped: {result['stop_reason']}); ledger head {result['ledger_head']}")
+
+
 # --------------------------------------------------------------------------------------- provenance
 def model_fingerprint(model: str, revision: str | None = None) -> dict[str, Any]:
     """Model id and revision for the ledger header. A local folder gets a content revision: the sha256 of its
@@ -292,5 +309,6 @@ def _card(recipe: str, config: dict[str, Any], budget: dict[str, Any], data: Dat
 
 
 __all__ = ["SPLITS", "Conversation", "DataReport", "RecipeError", "config_dict", "conversations_from_records",
-           "finish", "fingerprint_rows", "load_conversations", "load_pairs", "model_fingerprint",
+           "finish", "fingerprint_rows", "load_conversations", "load_pairs", "lora_config", "model_fingerprint",
+           "saved_line",
            "tokenize_with_learner_mask", "training_instances"]

@@ -27,7 +27,9 @@ from playschool.baselines.common import (
     fingerprint_rows,
     finish,
     load_pairs,
+    lora_config,
     model_fingerprint,
+    saved_line,
     training_instances,
 )
 from playschool.baselines.config import parse_config
@@ -62,7 +64,6 @@ class DPORecipe:
 def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     """Run the recipe; returns ``budget.json``'s content."""
     from datasets import Dataset
-    from playschool.baselines.sft import _lora
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import DPOConfig, DPOTrainer
 
@@ -87,7 +88,7 @@ def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     model = AutoModelForCausalLM.from_pretrained(cfg.model, revision=cfg.revision)
     try:
         trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                             peft_config=_lora(cfg), callbacks=[budget, *callbacks])
+                             peft_config=lora_config(cfg), callbacks=[budget, *callbacks])
     except (KeyError, ValueError) as exc:
         raise RecipeError(f"DPO could not prepare the pairs: {exc}") from exc
     try:
@@ -106,8 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = parse_config(DPORecipe, argv, prog="playschool train dpo", doc=__doc__)
     result = train(cfg)
     if result:
-        print(f"saved {cfg.out}: {result['used_tokens']:,} of {result['budget_tokens']:,} budget tokens in "
-              f"{result['steps']} steps (stopped: {result['stop_reason']}); ledger head {result['ledger_head']}")
+        print(saved_line(cfg.out, result))
     return 0
 
 

@@ -28,7 +28,9 @@ from playschool.baselines.common import (
     fingerprint_rows,
     finish,
     load_conversations,
+    lora_config,
     model_fingerprint,
+    saved_line,
     tokenize_with_learner_mask,
     training_instances,
 )
@@ -91,16 +93,6 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
     return Dataset.from_list(rows), report, fp, training_instances(used)
 
 
-def _lora(cfg: Any) -> Any:
-    if not cfg.lora:
-        return None
-    try:
-        from peft import LoraConfig
-    except ImportError as exc:
-        raise RecipeError("--lora needs peft: pip install 'playschool[train]'") from exc
-    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM")
-
-
 def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
           extra_callbacks: Callable[[Any], Sequence[Any]] | None = None) -> dict[str, Any]:
     """Run the recipe; returns ``budget.json``'s content. ``extra_callbacks(budget_callback)`` makes callbacks
@@ -133,7 +125,7 @@ def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
         per_epoch = sum(len(ids) for ids in dataset["input_ids"])
         args.num_train_epochs = cfg.budget_tokens / per_epoch
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=_lora(cfg),
+                         peft_config=lora_config(cfg),
                          callbacks=[budget, *callbacks, *(extra_callbacks(budget) if extra_callbacks else ())])
     try:
         trainer.train()
@@ -150,8 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = parse_config(SFTRecipe, argv, prog="playschool train sft", doc=__doc__)
     result = train(cfg)
     if result:
-        print(f"saved {cfg.out}: {result['used_tokens']:,} of {result['budget_tokens']:,} budget tokens in "
-              f"{result['steps']} steps (stopped: {result['stop_reason']}); ledger head {result['ledger_head']}")
+        print(saved_line(cfg.out, result))
     return 0
 
 
