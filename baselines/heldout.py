@@ -8,10 +8,8 @@ in one role, the unit the games' splits are drawn in.
 from __future__ import annotations
 
 import random
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from playschool.games import EpisodeRecord
@@ -96,15 +94,11 @@ def play(player: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | 
 
 def model_scores(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | None = None,
                  max_new_tokens: int = 96) -> list[RoleScore]:
-    """Scores of an in-memory model (saved to a temporary folder and loaded as the runner's backend)."""
+    """Scores of an in-memory model, played as it is (the caller puts it in ``eval()`` mode)."""
     from playschool.backends.hf import HFBackend
 
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        backend = HFBackend(Path(tmp), device="cpu" if model.device.type == "cpu" else str(model.device),
-                            max_batch_size=64)
-        return role_scores(play(backend, roles, split, n=n, max_new_tokens=max_new_tokens), roles)
+    backend = HFBackend.from_model(model, tokenizer, max_batch_size=64)
+    return role_scores(play(backend, roles, split, n=n, max_new_tokens=max_new_tokens), roles)
 
 
 def _curve_callback_class() -> type:

@@ -63,16 +63,38 @@ class HFBackend:
         # A path that exists is never resolved against the Hub: tests and offline runs must not touch it.
         local = Path(self.path).exists()
         load_kwargs: dict[str, Any] = {"revision": revision, "local_files_only": local}
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path, **load_kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(self.path, **load_kwargs)
+        model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, **load_kwargs)
+        model.to(self.device).eval()  # type: ignore[arg-type]  # transformers' stub of .to is too narrow
+        self._setup(model, tokenizer, max_context)
+        self.name = f"hf:{self.path}" + (f"@{revision}" if revision else "")
+
+    @classmethod
+    def from_model(cls, model: Any, tokenizer: Any, *, name: str = "hf:in-memory", max_batch_size: int = 32,
+                   max_context: int | None = None) -> HFBackend:
+        """A backend around a model already in memory (a model being trained: GRPO rollouts, learning-curve
+        points). The model is used as it is (its device, dtype and mode): the caller puts it in ``eval()`` for
+        generation. The tokenizer is copied, so setting left padding here changes nothing for the trainer."""
+        import copy
+
+        if max_batch_size < 1:
+            raise ValueError("max_batch_size must be >= 1")
+        self = cls.__new__(cls)
+        self.path, self.revision, self.max_batch_size = name, None, max_batch_size
+        self.device = next(model.parameters()).device
+        self._setup(model, copy.deepcopy(tokenizer), max_context)
+        self.name = name
+        return self
+
+    def _setup(self, model: Any, tokenizer: Any, max_context: int | None) -> None:
+        self.tokenizer = tokenizer
         if not self.tokenizer.chat_template:
             # Conversations only make sense through a chat template; fail at load, not on every request.
             raise ValueError(f"{self.path}: tokenizer has no chat template (is this a base model?)")
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, **load_kwargs)
-        self.model.to(self.device).eval()  # type: ignore[arg-type]  # transformers' stub of .to is too narrow
-
+        self.model = model
         self.max_context: int | None = max_context or getattr(self.model.config, "max_position_embeddings", None)
         self.eos_ids = _eos_ids(self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id)
         self.pad_id: int = self.tokenizer.pad_token_id
@@ -85,7 +107,6 @@ class HFBackend:
             pad_token_id=self.pad_id)
         # Hub loads record the resolved commit; local folders have none.
         self.commit: str | None = getattr(self.model.config, "_commit_hash", None)
-        self.name = f"hf:{self.path}" + (f"@{revision}" if revision else "")
 
     def describe(self) -> dict[str, Any]:
         """What a run manifest needs to reload exactly this model."""
