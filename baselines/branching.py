@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playschool.baselines.common import TRAIN_SPLIT, RecipeError
+from playschool.baselines.common import TRAIN_SPLIT, RecipeError, check_feedback_mode
 from playschool.baselines.config import parse_config
 from playschool.games import EpisodeRecord, load_game
 from playschool.games.loading import canonical_json
@@ -47,6 +47,9 @@ class PairsRecipe:
     temperature: float = 1.0
     max_new_tokens: int = 64
     seed: int = 0
+    feedback: str = field(default="all", metadata={"help": "what the learner is shown of the teacher's feedback "
+                                                           "(all, environment or none) in the source play, the "
+                                                           "branches and the pairs' prompts"})
     batch_size: int = 32
     device: str = "auto"
     recipe: str = "pairs"
@@ -87,13 +90,13 @@ class BranchPoint:
     prefix: dict[str, str]  #: conversation -> the move the source episode made there
 
 
-def branch_points(records: Sequence[EpisodeRecord], seed: int) -> list[BranchPoint]:
-    """One seeded learner turn per train-split record that has one."""
+def branch_points(records: Sequence[EpisodeRecord], seed: int, feedback: str = "all") -> list[BranchPoint]:
+    """One seeded learner turn per train-split record that has one; prompts as shown under ``feedback``."""
     out = []
     for rec in records:
         if rec.split != TRAIN_SPLIT or rec.outcome == "error":
             continue
-        view = learner_view(rec.turns, rec.learner_role)
+        view = learner_view(rec.turns, rec.learner_role, feedback)
         moves = [i for i, m in enumerate(view.messages) if m["role"] == "assistant"]
         if not moves:
             continue
@@ -113,13 +116,18 @@ def _task(rec: EpisodeRecord) -> Any:
 
 
 def build_pairs(model: Backend, records: Sequence[EpisodeRecord], *, k: int = 4, temperature: float = 1.0,
-                max_new_tokens: int = 64, seed: int = 0, progress: bool = False) -> list[dict[str, Any]]:
-    """Branch every record once, play the branches, return the pairs (see the module docstring)."""
+                max_new_tokens: int = 64, seed: int = 0, progress: bool = False,
+                feedback: str = "all") -> list[dict[str, Any]]:
+    """Branch every record once, play the branches, return the pairs (see the module docstring).
+
+    Under a ``feedback`` ablation the prompts and the branches' play show the learner what that mode shows
+    (forced replies are keyed by the ablated conversations, which is what the runner then sends)."""
     from playschool.runner import Runner
 
     if k < 2:
         raise RecipeError("--k must be at least 2 (a pair needs two replies)")
-    points = branch_points(records, seed)
+    feedback = check_feedback_mode(feedback)
+    points = branch_points(records, seed, feedback)
     sample = Decoding(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
     candidates: list[list[str]] = [[] for _ in points]
     for b in range(k):
@@ -137,7 +145,7 @@ def build_pairs(model: Backend, records: Sequence[EpisodeRecord], *, k: int = 4,
             forced.update(points[i].prefix)
             forced[canonical_json(points[i].prompt)] = candidates[i][b]
         runner = Runner({"learner": ForcedPlayer(model, forced)}, decoding=greedy, progress=progress,
-                        progress_label=f"branch {b + 1}")
+                        progress_label=f"branch {b + 1}", feedback=feedback)
         tasks = [_task(points[i].record) for i in live]
         by_key = {t.key: i for t, i in zip(tasks, live)}
         for rec in runner.run(tasks).records:
@@ -157,7 +165,8 @@ def build_pairs(model: Backend, records: Sequence[EpisodeRecord], *, k: int = 4,
                     "meta": {"game": p.record.game, "instance_id": p.record.instance_id, "split": p.record.split,
                              "experiment": p.record.experiment, "role": p.record.learner_role,
                              "turn": p.turn, "chosen_main": hi_s, "rejected_main": lo_s, "k": k,
-                             "branches": len(sc), "source_main": float(p.record.scores.get("main", 0.0))}})
+                             "branches": len(sc), "source_main": float(p.record.scores.get("main", 0.0)),
+                             "feedback": feedback}})
     return pairs
 
 
@@ -177,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from playschool.store import iter_records
 
     cfg = parse_config(PairsRecipe, argv, prog="playschool train pairs", doc=__doc__)
+    check_feedback_mode(cfg.feedback)  # a typo fails before the model is loaded
     spec = cfg.model if ":" in cfg.model or cfg.model in ("tiny",) else f"hf:{cfg.model}"
     model = load_player(spec, batch_size=cfg.batch_size, device=cfg.device)
     if isinstance(model, ReferencePlayer) or not isinstance(model, Backend):
@@ -187,9 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         tasks = plan_episodes(cfg.games or game_names(), TRAIN_SPLIT, n=cfg.n)
         records = Runner({"learner": model}, decoding=Decoding(max_new_tokens=cfg.max_new_tokens),
-                         progress=True, progress_label="source play").run(tasks).records
+                         progress=True, progress_label="source play", feedback=cfg.feedback).run(tasks).records
     pairs = build_pairs(model, records, k=cfg.k, temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens,
-                        seed=cfg.seed, progress=True)
+                        seed=cfg.seed, progress=True, feedback=cfg.feedback)
     write_atomic(Path(cfg.out), "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs))
     print(f"{len(pairs)} pairs from {len(records)} episodes -> {cfg.out}")
     return 0

@@ -1,4 +1,4 @@
-"""``playschool train {sft,dpo,pairs} ...``: the recipes behind one command; flags as the flat scripts take them."""
+"""``playschool train {sft,dpo,pairs,nano,grpo} ...``: the recipes behind one command; flags as the flat scripts take them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 RECIPES = {"sft": "SFT on Playpen episodes under the token budget",
            "dpo": "DPO on preference pairs under the token budget",
            "pairs": "build branching preference pairs (k sampled replies per learner turn, played out)",
-           "nano": "rebuild the embedded nano model from scratch (reference play, SFT, before/after evaluation)"}
-_MODULES = {"sft": "sft", "dpo": "dpo", "pairs": "branching", "nano": "nano"}
+           "nano": "rebuild the embedded nano model from scratch (reference play, SFT, before/after evaluation)",
+           "grpo": "GRPO on whole episodes against the teacher (curriculum, feedback ablations) under the budget",
+           "ablation": "one GRPO run per feedback setting and curriculum, each scored with CLU2 against the base"}
+_MODULES = {"sft": "sft", "dpo": "dpo", "pairs": "branching", "nano": "nano", "grpo": "grpo", "ablation": "ablation"}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -24,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("train", help="train a learner with a budgeted recipe (sft, dpo) or build pairs",
+    p = sub.add_parser("train", help="train a learner with a budgeted recipe (sft, dpo, grpo) or build pairs",
                        description="Recipes: " + "; ".join(f"{k}: {v}" for k, v in RECIPES.items())
                        + ". `playschool train RECIPE --help` lists a recipe's flags.", add_help=True)
     p.add_argument("recipe", choices=sorted(RECIPES))

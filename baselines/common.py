@@ -19,6 +19,7 @@ from typing import Any
 from playschool.games import SPLITS, EpisodeRecord
 
 from playschool.budget import POLICY_VERSION, verify_ledger
+from playschool.feedback import check_feedback
 from playschool.fileio import write_atomic
 from playschool.views import learner_view, perspectives
 
@@ -54,6 +55,14 @@ class DataReport:
     too_long: int = 0
 
 
+def check_feedback_mode(mode: str) -> str:
+    """``mode`` if it is a feedback mode (:data:`~playschool.feedback.FEEDBACK_MODES`), else a RecipeError."""
+    try:
+        return check_feedback(mode)
+    except ValueError as exc:
+        raise RecipeError(str(exc)) from None
+
+
 def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -78,8 +87,9 @@ def _records(source: str) -> Iterable[EpisodeRecord]:
 
 
 def conversations_from_records(records: Iterable[EpisodeRecord], report: DataReport, *, min_main: float,
-                               games: Sequence[str] | None = None) -> list[Conversation]:
-    """Learner perspectives of train-split episodes whose main score is at least ``min_main``."""
+                               games: Sequence[str] | None = None, feedback: str = "all") -> list[Conversation]:
+    """Learner perspectives of train-split episodes whose main score is at least ``min_main``, shown as under
+    the ``feedback`` mode (:mod:`playschool.feedback`)."""
     out = []
     for rec in records:
         if games and rec.game not in games and rec.game.rsplit("-v", 1)[0] not in games:
@@ -93,7 +103,7 @@ def conversations_from_records(records: Iterable[EpisodeRecord], report: DataRep
             report.below_threshold += 1
             continue
         for role in perspectives(rec):
-            view = learner_view(rec.turns, role)
+            view = learner_view(rec.turns, role, feedback)
             if any(m is not None for m in view.moves):
                 out.append(Conversation(f"{rec.game}/{rec.instance_id}/{rec.learner_role}/{role}", view.messages,
                                         rec.game, rec.instance_id, rec.split, role, main))
@@ -115,16 +125,24 @@ def _dataset_rows(source: str, config: str, cache_dir: str | None) -> Any:
 
 
 def load_conversations(sources: Sequence[str], *, min_main: float = 50.0, games: Sequence[str] | None = None,
-                       cache_dir: str | None = None) -> tuple[list[Conversation], DataReport]:
+                       cache_dir: str | None = None, feedback: str = "all") -> tuple[list[Conversation], DataReport]:
     """Training conversations from run folders (``records.jsonl``) and interactions datasets (dir or Hub id,
-    ``NAME[@REVISION]``, config ``interactions``). Rows of held-out splits are dropped and counted."""
+    ``NAME[@REVISION]``, config ``interactions``). Rows of held-out splits are dropped and counted.
+
+    ``feedback`` other than ``"all"`` shows the teacher's feedback as that ablation does (the learner's moves
+    are unchanged); it needs records (typed turns): a dataset row's merged messages cannot be ablated."""
+    feedback = check_feedback_mode(feedback)
     report = DataReport(sources=list(sources))
     out: list[Conversation] = []
     for source in sources:
         path = Path(source)
         if _is_run_folder(path) or path.suffix == ".jsonl":
-            out += conversations_from_records(_records(source), report, min_main=min_main, games=games)
+            out += conversations_from_records(_records(source), report, min_main=min_main, games=games,
+                                              feedback=feedback)
             continue
+        if feedback != "all":
+            raise RecipeError(f"{source}: --feedback {feedback} needs run folders or records JSONL (typed turns); "
+                              "an interactions dataset holds merged messages that cannot be ablated")
         for row in _dataset_rows(source, "interactions", cache_dir):
             meta = row["meta"]
             if games and meta["game"] not in games and meta["game"].rsplit("-v", 1)[0] not in games:
@@ -143,10 +161,14 @@ def load_conversations(sources: Sequence[str], *, min_main: float = 50.0, games:
     return out, report
 
 
-def load_pairs(sources: Sequence[str], *, games: Sequence[str] | None = None,
-               cache_dir: str | None = None) -> tuple[list[dict[str, Any]], DataReport]:
+def load_pairs(sources: Sequence[str], *, games: Sequence[str] | None = None, cache_dir: str | None = None,
+               feedback: str = "all") -> tuple[list[dict[str, Any]], DataReport]:
     """Preference pairs (``prompt``/``chosen``/``rejected`` conversational rows with ``meta``) from JSONL files
-    (the branching builder's output) or interactions datasets (config ``preferences``); train split only."""
+    (the branching builder's output) or interactions datasets (config ``preferences``); train split only.
+
+    A pair's prompt was shown under the feedback mode it was built with (``meta.feedback``, ``"all"`` when
+    absent); a pair built under another mode than ``feedback`` is an error, never silently trained on."""
+    feedback = check_feedback_mode(feedback)
     report = DataReport(sources=list(sources))
     out: list[dict[str, Any]] = []
     for source in sources:
@@ -163,6 +185,10 @@ def load_pairs(sources: Sequence[str], *, games: Sequence[str] | None = None,
                 report.other_game += 1
             elif meta.get("split") != TRAIN_SPLIT:
                 report.held_out += 1
+            elif (built := meta.get("feedback") or "all") != feedback:
+                raise RecipeError(f"{source}: pairs built with --feedback {built}, but this recipe trains with "
+                                  f"--feedback {feedback}; build them again with `playschool train pairs "
+                                  f"--feedback {feedback}`")
             else:
                 out.append({"prompt": row["prompt"], "chosen": row["chosen"], "rejected": row["rejected"], "meta": meta})
     report.kept = len(out)
@@ -308,7 +334,8 @@ def _card(recipe: str, config: dict[str, Any], budget: dict[str, Any], data: Dat
     return "\n".join(lines)
 
 
-__all__ = ["SPLITS", "Conversation", "DataReport", "RecipeError", "config_dict", "conversations_from_records",
+__all__ = ["SPLITS", "Conversation", "DataReport", "RecipeError", "check_feedback_mode", "config_dict",
+           "conversations_from_records",
            "finish", "fingerprint_rows", "load_conversations", "load_pairs", "lora_config", "model_fingerprint",
            "saved_line",
            "tokenize_with_learner_mask", "training_instances"]

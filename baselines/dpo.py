@@ -23,6 +23,7 @@ from typing import Any
 
 from playschool.baselines.common import (
     RecipeError,
+    check_feedback_mode,
     config_dict,
     fingerprint_rows,
     finish,
@@ -57,6 +58,9 @@ class DPORecipe:
     lora_alpha: int = 32
     bf16: bool = False
     seed: int = 0
+    feedback: str = field(default="all", metadata={"help": "what the learner is shown of the teacher's feedback: "
+                                                           "all, environment or none; pairs must be built "
+                                                           "with the same mode"})
     use_cpu: bool = False
     recipe: str = "dpo"
 
@@ -69,8 +73,9 @@ def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
 
     from playschool.budget import BudgetCallback
 
+    check_feedback_mode(cfg.feedback)  # a typo fails before any model is loaded
     out = Path(cfg.out)
-    pairs, report = load_pairs(cfg.data, games=cfg.games)
+    pairs, report = load_pairs(cfg.data, games=cfg.games, feedback=cfg.feedback)
     random.Random(cfg.seed).shuffle(pairs)
     fingerprint = fingerprint_rows({k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs)
     tokenizer = AutoTokenizer.from_pretrained(cfg.model, revision=cfg.revision)

@@ -24,6 +24,7 @@ from typing import Any
 from playschool.baselines.common import (
     DataReport,
     RecipeError,
+    check_feedback_mode,
     config_dict,
     fingerprint_rows,
     finish,
@@ -35,6 +36,7 @@ from playschool.baselines.common import (
     training_instances,
 )
 from playschool.baselines.config import parse_config
+from playschool.baselines.curriculum import CURRICULA, ArmStream, arm_from_key, arm_of, feedback_callback
 
 
 @dataclass
@@ -65,8 +67,15 @@ class SFTRecipe:
     lora_alpha: int = 32
     bf16: bool = False
     seed: int = 0
+    feedback: str = field(default="all", metadata={"help": "what the learner is shown of the teacher's feedback: "
+                                                           "all, environment (no clarifications/corrections) "
+                                                           "or none (no environment messages either)"})
     save_every: int = field(default=0, metadata={"help": "save a checkpoint every N optimizer steps (0: none)"})
     use_cpu: bool = False
+    curriculum: str = field(default="none", metadata={
+        "help": "serve each optimizer step from one (game, role, experiment) chosen by a curriculum: "
+                "learner-bandit (learning progress on the training loss), learner-choice (the model picks from a "
+                "menu), uniform, fixed, or module:attr; none = the usual shuffled epochs"})
     recipe: str = "sft"
 
 
@@ -74,7 +83,7 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
     """Tokenized training rows (``input_ids``, ``assistant_masks``), the data report, fingerprint, instances."""
     from datasets import Dataset
 
-    convs, report = load_conversations(cfg.data, min_main=cfg.min_main, games=cfg.games)
+    convs, report = load_conversations(cfg.data, min_main=cfg.min_main, games=cfg.games, feedback=cfg.feedback)
     rows, used = [], []
     for c in convs:
         # What follows the learner's last move teaches nothing (no loss there) but would be fed and counted.
@@ -83,6 +92,8 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
         if len(row["input_ids"]) > cfg.max_length:
             report.too_long += 1
             continue
+        if cfg.curriculum != "none":
+            row["arm"] = arm_of(c.game, c.role, c.instance_id).key  # what the curriculum chooses between
         rows.append(row)
         used.append(c)
     if not rows:
@@ -91,6 +102,30 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
     random.Random(cfg.seed).shuffle(rows)  # the order is part of the fingerprint
     fp = fingerprint_rows({"messages": c.messages, "id": c.id} for c in used)
     return Dataset.from_list(rows), report, fp, training_instances(used)
+
+
+def curriculum_stream(cfg: SFTRecipe, dataset: Any, args: Any) -> ArmStream:
+    """The rows of ``dataset`` served one optimizer step per curriculum choice (``--curriculum``).
+
+    A stream has no length, so the trainer needs ``max_steps``: ``--max-steps`` when given; else, with
+    ``--epochs`` > 0, as many steps as serve ``epochs`` x the number of rows (rows of the chosen arms, not each row
+    once); with ``--epochs 0``, the steps the budget buys at the mean row length. The budget gate stops the run
+    at the budget whichever comes first (steps of longer rows than the mean: the budget; shorter: max_steps).
+    """
+    import math
+
+    per_step = cfg.batch_size * cfg.gradient_accumulation * max(1, int(args.world_size))
+    lengths = [len(ids) for ids in dataset["input_ids"]]
+    if cfg.max_steps > 0:
+        steps = cfg.max_steps
+    elif cfg.epochs > 0:
+        steps = math.ceil(cfg.epochs * len(lengths) / per_step)
+    else:
+        steps = math.ceil(cfg.budget_tokens / (sum(lengths) / len(lengths) * per_step))
+    rows = [{"input_ids": ids, "assistant_masks": mask}
+            for ids, mask in zip(dataset["input_ids"], dataset["assistant_masks"])]
+    return ArmStream(rows, [arm_from_key(k) for k in dataset["arm"]], cfg.curriculum, rows_per_step=per_step,
+                     max_steps=max(1, steps), seed=cfg.seed)
 
 
 def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
@@ -102,6 +137,9 @@ def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
 
     from playschool.budget import BudgetCallback
 
+    check_feedback_mode(cfg.feedback)  # a typo fails before any model is loaded
+    if cfg.curriculum not in ("none", *CURRICULA) and ":" not in cfg.curriculum:
+        raise RecipeError(f"unknown --curriculum {cfg.curriculum!r}: none, {', '.join(CURRICULA)} or module:attr")
     out = Path(cfg.out)
     tokenizer = AutoTokenizer.from_pretrained(cfg.model, revision=cfg.revision)
     if tokenizer.pad_token is None:
@@ -124,9 +162,17 @@ def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
     if cfg.epochs <= 0:
         per_epoch = sum(len(ids) for ids in dataset["input_ids"])
         args.num_train_epochs = cfg.budget_tokens / per_epoch
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+    train_data, curriculum_callbacks = dataset, []
+    if cfg.curriculum != "none":
+        stream = curriculum_stream(cfg, dataset, args)
+        args.max_steps, args.logging_steps = stream.max_steps, 1  # the curriculum hears every step's loss
+        args.dataset_kwargs = {"skip_prepare_dataset": True}  # the stream yields input_ids and labels
+        curriculum_callbacks = [feedback_callback(stream, budget=budget, model=model, tokenizer=tokenizer)]
+        train_data = stream.dataset()
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_data, processing_class=tokenizer,
                          peft_config=lora_config(cfg),
-                         callbacks=[budget, *callbacks, *(extra_callbacks(budget) if extra_callbacks else ())])
+                         callbacks=[budget, *curriculum_callbacks, *callbacks,
+                                    *(extra_callbacks(budget) if extra_callbacks else ())])
     try:
         trainer.train()
     except BaseException:

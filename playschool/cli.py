@@ -4,6 +4,7 @@
     playschool play taboo --role guesser                # you play against the programmatic teacher
     playschool play wordle --learner hf:PATH            # watch a model play
     playschool run --learner hf:PATH --games taboo wordle --split test --out runs/x [--resume]
+    playschool run --learner hf:PATH --feedback environment --out runs/y   # without the teacher's words
     playschool calibrate                                # reference vs random player, per game and role
     playschool score runs/x
     playschool transcript runs/x
@@ -26,6 +27,7 @@ from rich.table import Table
 from playschool.games import SPLITS, RecordError, UnknownGameError, game_names, list_games, load_game
 
 from .backends.base import Decoding
+from .feedback import FEEDBACK_MODES
 from .spec import SpecError, check_hf_target, parse_spec
 
 console = Console()
@@ -109,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "games": {g: load_game(g).versioned_id for g in games}, "split": args.split, "roles": args.roles,
         "instances_per_experiment": args.n, "instance_seed": args.instance_seed, "dataset": "generator",
         "learner": args.learner, "teacher": args.teacher, "decoding": _decoding(args).to_dict(),
+        "feedback": args.feedback,  # what the learner was shown (playschool.feedback); part of the run's identity
     }
     manifest = build_manifest(config)
     write_or_check_manifest(out, manifest, resume=args.resume)
@@ -120,7 +123,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             players, self_play = _players(args)
             record_players(out, {k: v.describe() for k, v in players.items()})
             runner = Runner(players, decoding=_decoding(args), concurrency=args.concurrency, self_play=self_play,
-                            manifest_id=manifest["manifest_id"], on_record=store.append, progress=not args.quiet)
+                            manifest_id=manifest["manifest_id"], on_record=store.append, progress=not args.quiet,
+                            feedback=args.feedback)
             summary = runner.run(todo)
             err_console.print(f"played {summary.played} episodes in {summary.seconds:.1f}s "
                               f"({summary.episodes_per_second:.2f} episodes/s, {summary.model_calls} model calls)")
@@ -247,15 +251,17 @@ def cmd_play(args: argparse.Namespace) -> int:
         console.print(f"[bold]{game.versioned_id}[/bold] · you play [bold]{role}[/bold] · instance {inst.id}\n"
                       "(end a line with \\ to continue on the next; Ctrl-D quits)\n")
     players, self_play = _players(args)
-    runner = Runner(players, decoding=_decoding(args), concurrency=1, self_play=self_play)
+    runner = Runner(players, decoding=_decoding(args), concurrency=1, self_play=self_play, feedback=args.feedback)
     summary = runner.run([EpisodeTask(game, inst, role)])
     if not summary.records:
         console.print(f"episode not finished: {next(iter(summary.failed.values()), '')}")
         return 1
     rec = summary.records[0]
-    if human:  # show what the game said after the last reply
+    if human:  # show what the game said after the last reply (as the learner is shown it)
+        from .feedback import shown_turns
+
         last = max((t.index for t in rec.turns if t.kind == "move" and t.speaker == role), default=-1)
-        for t in rec.turns[last + 1:]:
+        for t in shown_turns(rec.turns[last + 1:], role, args.feedback):
             if t.to == role:
                 console.print(t.text, markup=False)
         console.print(f"\n[bold]{rec.outcome}[/bold] {rec.reason} · main score {rec.scores['main']:.1f}")
@@ -290,6 +296,10 @@ def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="max conversations per generate call (hf)")
     p.add_argument("--concurrency", type=int, default=64, help="episodes in flight / HTTP requests at once")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (hf)")
+    p.add_argument("--feedback", default="all", choices=FEEDBACK_MODES,
+                   help="what the learner is shown of the teacher's feedback: 'all' (default), 'environment' "
+                        "(clarifications and corrections replaced by a neutral message) or 'none' (environment "
+                        "messages too); the game and its scores are unchanged")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,10 @@
 """The run manifest: everything needed to reproduce a number we print (docs/architecture.md, "Run manifest").
 
 The manifest id hashes only what determines results (package version, games and versions, instance
-selection, models, decoding, seeds), not when or where the run happened, so a resumed run on another
-machine keeps its id and every record points to the manifest it was played under.
+selection, models, decoding, seeds, the learner's ``feedback`` mode: what it was shown of the teacher's
+feedback, see :mod:`playschool.feedback`), not when or where the run happened, so a resumed run on another
+machine keeps its id and every record points to the manifest it was played under; resuming with other
+settings is refused, naming them.
 """
 
 from __future__ import annotations

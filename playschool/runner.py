@@ -45,7 +45,9 @@ from .backends.base import (
     Reply,
     Request,
 )
+from .feedback import check_feedback
 from .players import RandomPlayer, ReferencePlayer
+from .views import learner_view
 
 #: Role assignment values beyond LEARNER/TEACHER: a model-backed partner plays the non-learner roles.
 PARTNER = "partner"
@@ -161,15 +163,18 @@ class Runner:
     ``players`` maps a role assignment value to the backend that plays it: ``"learner"`` (required),
     optionally ``"partner"`` (a model-backed teacher playing every non-learner role). With ``self_play``
     the learner plays every role. ``on_record`` is called with each record as soon as its episode ends
-    (the CLI appends it to the run's :class:`~playschool.store.RecordStore`).
+    (the CLI appends it to the run's :class:`~playschool.store.RecordStore`). ``feedback`` (see
+    :mod:`playschool.feedback`) ablates the teacher's feedback in what the learner backend is shown; partners
+    see everything, and the game, its records and scores are the same in every mode.
     """
 
     def __init__(self, players: dict[str, Backend | AsyncBackend], *, decoding: Decoding | None = None,
                  concurrency: int = 64, self_play: bool = False, manifest_id: str = "",
                  on_record: Callable[[EpisodeRecord], None] | None = None, progress: bool = False,
-                 progress_label: str = "playing") -> None:
+                 progress_label: str = "playing", feedback: str = "all") -> None:
         if LEARNER not in players:
             raise ValueError("players must include the learner")
+        self.feedback = check_feedback(feedback)
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.players = players
@@ -307,7 +312,11 @@ class Runner:
             t0 = time.perf_counter()
             # The sampling seed of this request: a function of the decoding seed, the episode and the move
             # number only, so a sampled reply never depends on what else was in flight.
-            request = Request(turn.messages, stable_seed(self.decoding.seed, task.key, episode.moves))
+            messages = turn.messages
+            if self.feedback != "all" and roles[turn.role] == LEARNER:
+                # What the learner backend is shown: its history rebuilt from the typed turns, ablated.
+                messages = tuple(learner_view(episode.turns, turn.role, self.feedback).messages)
+            request = Request(messages, stable_seed(self.decoding.seed, task.key, episode.moves))
             reply = await self._reply(backend, request)
             model_seconds += time.perf_counter() - t0
             if reply.error == CONTEXT_OVERFLOW:

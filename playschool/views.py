@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from playschool.games import LEARNER, EpisodeRecord, Turn
 from playschool.games.episode import add_message
 
+from .feedback import shown_turns
+
 
 @dataclass(frozen=True)
 class View:
@@ -22,13 +24,17 @@ class View:
     moves: list[Turn | None]
 
 
-def learner_view(turns: Iterable[Turn], role: str) -> View:
+def learner_view(turns: Iterable[Turn], role: str, feedback: str = "all") -> View:
     """Rebuild the chat history of ``role`` from a record's turns.
 
     Uses the episode's own rule (``add_message``): a message ``to`` the role becomes a ``user`` message
     (merged into a previous ``user`` message), the role's own move an ``assistant`` message with the
     sanitised text. A test checks this against the histories live episodes hand to their players.
+    ``feedback`` (a :data:`~playschool.feedback.FEEDBACK_MODES` value) shows the ablated feedback kinds as
+    their neutral text (:func:`~playschool.feedback.shown_turns`); kinds and moves are unchanged.
     """
+    if feedback != "all":
+        turns = shown_turns(turns, role, feedback)
     messages: list[dict[str, str]] = []
     kinds: list[list[str]] = []
     moves: list[Turn | None] = []

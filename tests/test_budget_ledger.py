@@ -117,3 +117,54 @@ def test_a_budget_stop_must_name_a_step_that_would_not_fit(tmp_path: Path) -> No
     w.close("budget", refused_step_tokens=30)  # 60 + 30 fits in 100: not a budget stop
     with pytest.raises(LedgerError, match="would have fitted"):
         verify_ledger(tmp_path / "l.jsonl")
+
+
+def _write_with_choices(path: Path) -> Path:
+    w = LedgerWriter(path, {"budget_tokens": 100, "recipe": {"recipe": "sft"}})
+    for i, (tokens, arm) in enumerate([(10, "taboo:guesser:high"), (20, "wordle:guesser:plain"),
+                                       (30, "taboo:guesser:high")]):
+        w.step(tokens, f"fp{i}", micro_batches=1)
+        w.choice({"step": i + 1, "policy": "learner-bandit", "arm": arm, "fallback": False, "progress": 0.5})
+    w.close("completed")
+    return path
+
+
+def test_curriculum_choices_verify_and_are_summarised(tmp_path: Path) -> None:
+    from playschool.budget.report import summary_lines
+
+    s = verify_ledger(_write_with_choices(tmp_path / "l.jsonl"))
+    assert [c["arm"] for c in s.choices] == ["taboo:guesser:high", "wordle:guesser:plain", "taboo:guesser:high"]
+    assert [(c["after_step"], c["cumulative"]) for c in s.choices] == [(1, 10), (2, 30), (3, 60)]
+    assert s.total_tokens == 60 and len(s.steps) == 3  # choices are not part of the totals
+    lines = summary_lines(s)
+    assert "choice         taboo:guesser:high: 2 (66.7%)" in lines
+    assert any(line.startswith("curriculum     3 choices by learner-bandit") for line in lines)
+    assert not verify_ledger(_write(tmp_path / "plain.jsonl")).choices
+    w = LedgerWriter(tmp_path / "bad.jsonl", {"budget_tokens": 100})
+    with pytest.raises(ValueError, match="'arm' string"):
+        w.choice({"step": 1})
+    with pytest.raises(ValueError, match="may not set"):
+        w.choice({"arm": "a", "cumulative": 5})
+
+
+def test_a_tampered_choice_is_caught_by_the_chain(tmp_path: Path) -> None:
+    p = _write_with_choices(tmp_path / "l.jsonl")
+    lines = _lines(p)
+    assert json.loads(lines[2])["type"] == "choice"
+    edited = lines[2].replace("taboo:guesser:high", "taboo:guesser:low")
+    p.write_text("".join(lines[:2] + [edited] + lines[3:]))
+    with pytest.raises(LedgerError, match="line 3: its hash does not match"):
+        verify_ledger(p)
+    entry = json.loads(edited)  # an edit with its hash recomputed breaks the next link
+    entry["hash"] = entry_hash(entry)
+    p.write_text("".join(lines[:2] + [json.dumps(entry) + "\n"] + lines[3:]))
+    with pytest.raises(LedgerError, match="line 4: its 'prev' does not link"):
+        verify_ledger(p)
+    p.write_text("".join(lines[:2] + lines[3:]))  # a choice removed
+    with pytest.raises(LedgerError, match="line 3: its 'prev'"):
+        verify_ledger(p)
+    w = LedgerWriter(tmp_path / "noarm.jsonl", {"budget_tokens": 100})  # a chained line that lacks its arm
+    w._write({"type": "choice", "after_step": 0, "cumulative": 0, "arm": 7})
+    w.close("completed")
+    with pytest.raises(LedgerError, match="line 2: a curriculum choice without an 'arm' string"):
+        verify_ledger(tmp_path / "noarm.jsonl")

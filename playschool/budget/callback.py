@@ -143,7 +143,8 @@ class BudgetCallback(TrainerCallback):
     budget tokens used, :attr:`stop_reason` says why training ended and :attr:`head` is the ledger's last hash.
     """
 
-    def __init__(self, budget_tokens: int, ledger: str | Path, header: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, budget_tokens: int, ledger: str | Path, header: Mapping[str, Any] | None = None, *,
+                 gate: bool = True) -> None:
         if int(budget_tokens) <= 0:
             raise ValueError(f"budget_tokens must be a positive number of tokens, got {budget_tokens!r}")
         self.budget_tokens = int(budget_tokens)
@@ -164,6 +165,8 @@ class BudgetCallback(TrainerCallback):
         self._reset_step()
         self._rollout = 0
         self._teacher = 0
+        # Online RL makes its batches in a rollout, after the dataloader: such recipes call admit() instead.
+        self.gate = gate
 
     # ------------------------------------------------------------------------------------- counting
     def _reset_step(self) -> None:
@@ -196,10 +199,29 @@ class BudgetCallback(TrainerCallback):
         self._rollout += int(rollout_tokens)
         self._teacher += int(teacher_tokens)
 
+    def admit(self, tokens: int) -> bool:
+        """Reserve ``tokens`` (this process's count; summed over processes) for the next optimizer step, or
+        refuse them if they would take the total above the budget. For recipes whose batches are made after the
+        dataloader (GRPO's rollouts): call it with the step's fed tokens before handing the batch to the trainer,
+        and stop without training on it when it returns False."""
+        step_tokens = _global_sum(int(tokens), self.device)
+        if self.exhausted or self.reserved + step_tokens > self.budget_tokens:
+            self.exhausted = True
+            self.refused_step_tokens = step_tokens
+            return False
+        self.reserved += step_tokens
+        self.approved.append(step_tokens)
+        return True
+
     def record_eval(self, scores: Mapping[str, float], label: str = "") -> None:
         """Add a learning-curve point (scores at the current budget) to the ledger."""
         if self._writer is not None:
             self._writer.evaluation(scores, label=label)
+
+    def record_choice(self, choice: Mapping[str, Any]) -> None:
+        """Add a curriculum choice (``arm`` and why; see ``playschool.baselines.curriculum``) to the ledger."""
+        if self._writer is not None and not self._writer.closed:
+            self._writer.choice(choice)
 
     # ------------------------------------------------------------------------------------ callbacks
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -211,8 +233,9 @@ class BudgetCallback(TrainerCallback):
                                "not cover the steps already taken; start the run again")
         self.device = getattr(args, "device", "cpu")
         self._handle = model.register_forward_pre_hook(self._pre_forward, with_kwargs=True)
-        self._gated = _install_gate(kwargs.get("train_dataloader"), _Gate(self, args.gradient_accumulation_steps))
-        if not self._gated:
+        self._gated = self.gate and _install_gate(kwargs.get("train_dataloader"),
+                                                  _Gate(self, args.gradient_accumulation_steps))
+        if self.gate and not self._gated:
             log.warning("budget: could not gate the training dataloader; the forward guard alone enforces the budget")
         if state.is_world_process_zero:
             import torch
@@ -257,14 +280,15 @@ class BudgetCallback(TrainerCallback):
             self._writer.close(self.stop_reason, refused_step_tokens=self.refused_step_tokens)
             self.head = self._writer.head
 
-    def close(self, reason: str) -> None:
-        """End the ledger when training stopped another way (an exception): the steps taken stay verifiable."""
+    def close(self, reason: str, *, refused_step_tokens: int = 0) -> None:
+        """End the ledger when training stopped another way (an exception, a refused rollout): the steps taken
+        stay verifiable."""
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
         self.stop_reason = reason
         if self._writer is not None and not self._writer.closed:
-            self._writer.close(reason)
+            self._writer.close(reason, refused_step_tokens=refused_step_tokens)
             self.head = self._writer.head
 
 

@@ -1,6 +1,6 @@
 """The budget ledger: a hash-chained JSONL file, one header, one entry per optimizer step, one end record.
 
-Every line is a JSON object with ``type`` (``header``, ``step``, ``eval`` or ``end``), ``prev`` (the previous
+Every line is a JSON object with ``type`` (``header``, ``step``, ``eval``, ``choice`` or ``end``), ``prev`` (the previous
 line's ``hash``; 64 zeros for the header) and ``hash`` (sha256 of the line's canonical JSON without ``hash``).
 Editing any field, reordering or inserting lines breaks a hash or a link; cutting lines off the end loses the
 ``end`` record, whose totals must match the steps before it. :func:`verify_ledger` checks all of it and names
@@ -25,7 +25,9 @@ from typing import Any
 from .policy import POLICY_VERSION
 
 GENESIS = "0" * 64
-ENTRY_TYPES = ("header", "step", "eval", "end")
+ENTRY_TYPES = ("header", "step", "eval", "choice", "end")
+#: Keys a ``choice`` entry sets itself: the caller's entry may not carry them.
+_CHOICE_RESERVED = ("type", "prev", "hash", "after_step", "cumulative", "time")
 
 
 class LedgerError(ValueError):
@@ -97,6 +99,16 @@ class LedgerWriter:
         return self._write({"type": "eval", "after_step": self.steps, "cumulative": self.total, "label": label,
                             "scores": {k: float(v) for k, v in scores.items()}, "time": round(time.time(), 3)})
 
+    def choice(self, entry: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a curriculum choice (what the learner chose to practise, ``arm``, and why; not part of the
+        totals). ``entry`` is any JSON object with an ``arm`` string; ``after_step`` and ``cumulative`` are added."""
+        if not isinstance(entry.get("arm"), str):
+            raise ValueError(f"a choice entry needs an 'arm' string, got {entry.get('arm')!r}")
+        if clash := sorted(k for k in entry if k in _CHOICE_RESERVED):
+            raise ValueError(f"a choice entry may not set {clash}: the ledger sets them")
+        return self._write({"type": "choice", "after_step": self.steps, "cumulative": self.total, **entry,
+                            "time": round(time.time(), 3)})
+
     def close(self, reason: str, *, refused_step_tokens: int = 0) -> dict[str, Any]:
         """Write the end record (totals, why training stopped and, when the budget stopped it, the tokens of
         the step that was refused) and close the file."""
@@ -127,6 +139,7 @@ class LedgerSummary:
     rollout_tokens: int
     teacher_tokens: int
     complete: bool = field(default=False)
+    choices: list[dict[str, Any]] = field(default_factory=list)  #: curriculum choices, in order
 
     @property
     def budget_tokens(self) -> int:
@@ -169,6 +182,7 @@ def verify_ledger(path: str | Path, *, allow_incomplete: bool = False, expect_he
     header: dict[str, Any] | None = None
     steps: list[dict[str, Any]] = []
     evals: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
     end: dict[str, Any] | None = None
     head, line_no = GENESIS, 0
     total = rollout = teacher = 0
@@ -213,6 +227,12 @@ def verify_ledger(path: str | Path, *, allow_incomplete: bool = False, expect_he
             if entry.get("after_step") != len(steps) or entry.get("cumulative") != total:
                 raise LedgerError(p, line_no, "an evaluation point that does not match the steps before it")
             evals.append(entry)
+        elif kind == "choice":
+            if entry.get("after_step") != len(steps) or entry.get("cumulative") != total:
+                raise LedgerError(p, line_no, "a curriculum choice that does not match the steps before it")
+            if not isinstance(entry.get("arm"), str):
+                raise LedgerError(p, line_no, f"a curriculum choice without an 'arm' string ({entry.get('arm')!r})")
+            choices.append(entry)
         else:
             want = {"steps": len(steps), "total_tokens": total, "rollout_tokens": rollout, "teacher_tokens": teacher,
                     "budget_tokens": header["budget_tokens"]}
@@ -231,7 +251,8 @@ def verify_ledger(path: str | Path, *, allow_incomplete: bool = False, expect_he
                                           "truncated, or the run was killed (--allow-incomplete accepts the latter)")
     if expect_head is not None and head != expect_head:
         raise LedgerError(p, line_no, f"the last hash is {head}, not the expected {expect_head}")
-    return LedgerSummary(str(p), header, steps, evals, end, head, total, rollout, teacher, complete=end is not None)
+    return LedgerSummary(str(p), header, steps, evals, end, head, total, rollout, teacher, complete=end is not None,
+                         choices=choices)
 
 
 __all__ = ["GENESIS", "LedgerError", "LedgerSummary", "LedgerWriter", "entry_hash", "verify_ledger"]

@@ -7,6 +7,7 @@ budget tokens spent when it was measured.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from .ledger import LedgerSummary
@@ -33,6 +34,14 @@ def summary_lines(s: LedgerSummary) -> list[str]:
     for e in s.evals:
         scores = ", ".join(f"{k}={v:.2f}" for k, v in sorted(e["scores"].items()))
         lines.append(f"eval @ {e['cumulative']:>10,}  {e.get('label') or ''} {scores}".rstrip())
+    if s.choices:
+        counts = Counter(c["arm"] for c in s.choices)
+        policies = sorted({str(c.get("policy", "?")) for c in s.choices})
+        fallbacks = sum(1 for c in s.choices if c.get("fallback"))
+        lines.append(f"curriculum     {len(s.choices)} choices by {', '.join(policies)}"
+                     + (f" ({fallbacks} fell back to the bandit)" if fallbacks else ""))
+        for arm, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"choice         {arm}: {n} ({100.0 * n / len(s.choices):.1f}%)")
     return lines
 
 
