@@ -204,7 +204,7 @@ class Rollouts:
 
 
 def playpen_reward(prompts: list[Any], completions: list[Any], playpen_reward: list[float],
-                   **kwargs: Any) -> list[float]:
+                   **kwargs: Any) -> list[float | None]:
     """The episode's reward as the rollout computed it from the game's scorer (TRL reward-function signature)."""
     return [float(r) for r in playpen_reward]
 
