@@ -264,8 +264,9 @@ def test_a_trainer_fed_by_the_stream_logs_each_choice_before_its_step(spec: str,
         assert step["tokens"] == 4 * length[arm_from_key(choice["arm"])]  # the step fed its chosen arm's rows
         assert choice["policy"] == spec and choice["signal"] == "-loss"
     assert [e["arm"] for e in heard[: len(s.choices)]] == [c["arm"] for c in s.choices]
-    # The curriculum heard minus the loss of every step taken (the last ones may still be on their way).
-    window = stream.curriculum.scores if spec == "learner-bandit" else stream.curriculum.bandit.scores  # type: ignore[attr-defined]
+    # The curriculum heard minus the loss of every step taken.
+    cur: Any = stream.curriculum
+    window = cur.scores if spec == "learner-bandit" else cur.bandit.scores
     scores = [x for q in window.values() for x in q]
     assert len(scores) == len(s.steps) and all(x < 0 for x in scores)
     if spec == "learner-choice":  # the model was asked (its generated tokens are logged, not budgeted)
