@@ -237,7 +237,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is marked experimental in TRL
     from datasets import Dataset
     from playschool.baselines.curriculum import make_curriculum
-    from playschool.baselines.heldout import model_scores, parse_roles
+    from playschool.baselines.heldout import parse_roles
     from trl import GRPOConfig, GRPOTrainer
 
     from playschool.budget import BudgetCallback
@@ -278,7 +278,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     scores: dict[str, Any] = {}
     if cfg.eval_n:
         model.eval()
-        scores["before"] = [s.row() for s in model_scores(model, tokenizer, eval_roles, "test", n=cfg.eval_n)]
+        scores["before"], scores["moves_before"] = _held_out(model, tokenizer, eval_roles, cfg.eval_n)
         model.train()
     trainer = GRPOTrainer(model=model, reward_funcs=[playpen_reward], args=args, train_dataset=slots,
                           processing_class=tokenizer, peft_config=lora_config(cfg), callbacks=[budget],
@@ -299,7 +299,8 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     trained = trainer.accelerator.unwrap_model(trainer.model)
     if cfg.eval_n:
         trained.eval()
-        scores["after"] = [s.row() for s in model_scores(trained, tokenizer, eval_roles, "test", n=cfg.eval_n)]
+        scores["after"], scores["moves_after"] = _held_out(trained, tokenizer, eval_roles, cfg.eval_n)
+        scores["cheap_best"] = _cheap_best(eval_roles)
     instances = [list(t) for t in sorted(set(rollouts.played))]
     report = DataReport(sources=[a.key for a in arms], kept=rollouts.episodes)
     extra = _card_extra(scores, rollouts, seconds)
@@ -314,16 +315,35 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     return result
 
 
+def _held_out(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], n: int) -> tuple[list[Any], Any]:
+    """Greedy test-split play: scores with 95% intervals, and how varied the moves are (a collapse check)."""
+    from playschool.baselines.heldout import model_records, move_profile, role_scores
+
+    records = model_records(model, tokenizer, roles, "test", n=n)
+    return [s.row() for s in role_scores(records, roles)], move_profile(records, roles)
+
+
+def _cheap_best(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    from playschool.baselines.nano import _cheap_best as best
+
+    return {k: {"policy": v[0], "main": v[1]} for k, v in best(list(roles)).items()}
+
+
 def _card_extra(scores: dict[str, Any], rollouts: Rollouts, seconds: float) -> str:
     lines = ["## Rollouts", "",
              f"- {rollouts.episodes} episodes played against the teacher in {seconds:.0f} s of training "
              f"({rollouts.rollout_seconds:.0f} s of rollouts); {rollouts.generated:,} tokens generated"]
     if "before" in scores and "after" in scores:
         lines += ["", "## Held-out test play (greedy), before and after", "",
-                  "| game:role | n | before main [95% CI] | after main [95% CI] |", "|---|---|---|---|"]
+                  "| game:role | n | before main [95% CI] | after main [95% CI] | top move share before -> after "
+                  "| best cheap policy |", "|---|---|---|---|---|---|"]
         for b, a in zip(scores["before"], scores["after"]):
-            lines.append(f"| {b['game']}:{b['role']} | {a['n']} | {b['main']:.1f} [{b['main_lo']:.1f}, "
-                         f"{b['main_hi']:.1f}] | {a['main']:.1f} [{a['main_lo']:.1f}, {a['main_hi']:.1f}] |")
+            key = f"{b['game']}:{b['role']}"
+            mb, ma = scores["moves_before"][key], scores["moves_after"][key]
+            cheap = scores["cheap_best"].get(key, {"policy": "-", "main": 0.0})
+            lines.append(f"| {key} | {a['n']} | {b['main']:.1f} [{b['main_lo']:.1f}, {b['main_hi']:.1f}] | "
+                         f"{a['main']:.1f} [{a['main_lo']:.1f}, {a['main_hi']:.1f}] | {mb['top_share']:.2f} -> "
+                         f"{ma['top_share']:.2f} (`{ma['top_move']}`) | {cheap['policy']} {cheap['main']:.1f} |")
     return "\n".join(lines)
 
 

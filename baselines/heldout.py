@@ -92,13 +92,36 @@ def play(player: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | 
     return runner.run(plan(roles, split, n)).records
 
 
-def model_scores(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | None = None,
-                 max_new_tokens: int = 96) -> list[RoleScore]:
-    """Scores of an in-memory model, played as it is (the caller puts it in ``eval()`` mode)."""
+def model_records(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | None = None,
+                  max_new_tokens: int = 96) -> list[EpisodeRecord]:
+    """Greedy play of an in-memory model, as it is (the caller puts it in ``eval()`` mode)."""
     from playschool.backends.hf import HFBackend
 
     backend = HFBackend.from_model(model, tokenizer, max_batch_size=64)
-    return role_scores(play(backend, roles, split, n=n, max_new_tokens=max_new_tokens), roles)
+    return play(backend, roles, split, n=n, max_new_tokens=max_new_tokens)
+
+
+def model_scores(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], split: str, *, n: int | None = None,
+                 max_new_tokens: int = 96) -> list[RoleScore]:
+    """Scores of an in-memory model, played as it is (the caller puts it in ``eval()`` mode)."""
+    return role_scores(model_records(model, tokenizer, roles, split, n=n, max_new_tokens=max_new_tokens), roles)
+
+
+def move_profile(records: Sequence[EpisodeRecord], roles: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """How varied a player's moves are, per (game, role): moves made, distinct move texts, the most frequent one and
+    its share. A policy that collapsed onto one move (``SELECT: 1`` whatever the description) shows a share near 1;
+    read it next to the validity suite's cheap policies, which such a collapse would not beat."""
+    from collections import Counter
+
+    out = {}
+    for game, role in roles:
+        moves = Counter(t.text.strip() for r in records if r.game.rsplit("-v", 1)[0] == game and r.learner_role == role
+                        for t in r.turns if t.kind == "move" and t.speaker == role)
+        total = sum(moves.values())
+        top, count = moves.most_common(1)[0] if moves else ("", 0)
+        out[f"{game}:{role}"] = {"moves": total, "distinct": len(moves), "top_move": top[:80],
+                                 "top_share": round(count / total, 4) if total else 0.0}
+    return out
 
 
 def _curve_callback_class() -> type:
@@ -153,4 +176,4 @@ def curve_callback(budget: Any, tokenizer: Any, roles: Sequence[tuple[str, str]]
     return _curve_callback_class()(budget, tokenizer, roles, **kwargs)
 
 
-__all__ = ["RoleScore", "curve_callback", "model_scores", "parse_roles", "play", "plan", "role_scores"]
+__all__ = ["RoleScore", "curve_callback", "model_records", "model_scores", "move_profile", "parse_roles", "play", "plan", "role_scores"]

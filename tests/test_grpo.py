@@ -137,7 +137,7 @@ def test_grpo_trains_to_its_budget_and_the_ledger_verifies(tiny_model_path: Path
                                                            caplog: pytest.LogCaptureFixture) -> None:
     out = tmp_path / "grpo"
     with caplog.at_level(logging.WARNING, logger="playschool.budget.callback"):
-        assert _grpo(out, tiny_model_path, "--budget-tokens", "12k", "--curriculum", "uniform") == 0
+        assert _grpo(out, tiny_model_path, "--budget-tokens", "12k", "--curriculum", "uniform", "--eval-n", "1") == 0
     s = verify_ledger(out / "ledger.jsonl")
     budget = json.loads((out / "budget.json").read_text())
     assert s.end and s.end["reason"] == "budget" and budget["stop_reason"] == "budget"
@@ -152,6 +152,15 @@ def test_grpo_trains_to_its_budget_and_the_ledger_verifies(tiny_model_path: Path
     assert data["instances"] and all(split == "train" for _, _, split in data["instances"])
     assert (out / "model.safetensors").is_file() and not (out / "training_args.bin").exists()
     assert "rollout" in (out / "README.md").read_text().lower()
+    # Held-out play before and after, with intervals, a move-collapse profile and the validity suite's best cheap
+    # policy for the same role.
+    ev = json.loads((out / "eval.json").read_text())
+    assert [(r["game"], r["role"], r["n"]) for r in ev["before"]] == [("reference", "listener", 3)]
+    assert ev["after"][0]["main_lo"] <= ev["after"][0]["main"] <= ev["after"][0]["main_hi"]
+    prof = ev["moves_after"]["reference:listener"]
+    assert prof["moves"] >= 3 and 0 < prof["top_share"] <= 1 and prof["distinct"] >= 1
+    assert ev["cheap_best"]["reference:listener"]["main"] > 0
+    assert json.loads((out / "rewards.json").read_text()) and len(json.loads((out / "rewards.json").read_text())) == len(s.steps)
 
 
 @pytest.mark.slow
