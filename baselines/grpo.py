@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -311,6 +312,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
                 "train_seconds": round(seconds, 1), "rollout_seconds": round(rollouts.rollout_seconds, 1),
                 "episodes": rollouts.episodes, "generated_tokens": rollouts.generated, "budget": result}
     (out / "eval.json").write_text(json.dumps(eval_doc, indent=1) + "\n")
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)  # save_strategy "no": only TRL's empty folder
     (out / "rewards.json").write_text(json.dumps([round(r, 6) for r in rollouts.step_rewards]) + "\n")
     return result
 

@@ -56,3 +56,26 @@ def test_two_processes_share_one_budget(tiny_model_path: Path, tmp_path: Path) -
     s = verify_ledger(tmp_path / "stop" / "ledger.jsonl")
     assert s.end and s.end["reason"] == "budget" and s.total_tokens <= budget < s.total_tokens + s.end["refused_step_tokens"]
     assert json.loads((tmp_path / "stop" / "budget.json").read_text())["ledger_head"] == s.head
+
+
+def test_grpo_under_two_processes_stops_both_at_one_budget(tiny_model_path: Path, tmp_path: Path) -> None:
+    """GRPO unchanged under torchrun: each process plays its own groups, a step's tokens are reserved on the sum
+    over both, both refuse the same step, one ledger is written and it verifies."""
+    grpo = Path(__file__).resolve().parents[1] / "baselines" / "grpo.py"
+    torchrun = shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun is not on PATH")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRL_EXPERIMENTAL_SILENCE": "1"}
+    out = tmp_path / "grpo2"
+    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", str(29700 + os.getpid() % 200), str(grpo),
+           "--model", str(tiny_model_path), "--out", str(out), "--budget-tokens", "9k", "--roles", "reference:listener",
+           "--group-size", "2", "--groups-per-step", "2", "--max-new-tokens", "6", "--eval-n", "0", "--use-cpu",
+           "--curriculum", "uniform"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    s = verify_ledger(out / "ledger.jsonl")
+    assert s.header["world_size"] == 2 and len(s.steps) >= 1
+    assert s.end and s.end["reason"] == "budget" and s.total_tokens <= 9000 < s.total_tokens + s.end["refused_step_tokens"]
+    # Each step fed both processes' sequences: two forwards (one micro-batch per process) summed.
+    assert all(e["micro_batches"] == 2 and e["rollout_tokens"] > 0 for e in s.steps)
+    assert json.loads((out / "budget.json").read_text())["ledger_head"] == s.head
