@@ -2,7 +2,8 @@
 
 The challenge promises the learner some control over its training. A curriculum is asked, before each unit of
 practice (an optimizer step of SFT, a group of GRPO rollouts), which *arm* to practise, and is told afterwards how
-the learner did on it (higher is better: the game's main score 0-100, or minus the training loss for SFT)::
+the learner did on it (higher is better: the game's main score 0-100, or minus the training loss for SFT and
+DPO)::
 
     cur = make_curriculum("learner-bandit", arms_for(["taboo", "wordle"]), seed=0, on_choice=ledger_line)
     arm = cur.choose(step)          # Arm("taboo", "guesser", "high")
@@ -423,15 +424,24 @@ def make_curriculum(spec: str, arms: Sequence[Arm], *, seed: int = 0, ask: Ask |
 
 
 # ------------------------------------------------------------------------------ serving rows to a Trainer
-class ArmStream:
-    """Training rows served by arm, one curriculum choice per optimizer step (SFT's ``--curriculum``).
+def sft_row(row: Any) -> dict[str, list[int]]:
+    """An SFT row (``input_ids``, ``assistant_masks``) as ``input_ids`` and ``labels`` (-100 outside the learner's
+    tokens): what :class:`ArmStream` serves by default."""
+    ids = list(row["input_ids"])
+    return {"input_ids": ids, "labels": [t if m else -100 for t, m in zip(ids, row["assistant_masks"])]}
 
-    ``rows`` are tokenized rows (``input_ids``, ``assistant_masks``) and ``arms`` the arm of each. Iterating
-    yields ``rows_per_step`` rows (batch size x gradient accumulation x processes: one optimizer step) of the
-    arm the curriculum chose for that step, each as ``input_ids`` and ``labels`` (-100 outside the learner's
-    tokens), cycling through the arm's rows in a seeded order reshuffled at every pass; it stops after
-    ``max_steps`` choices. Step ``k`` (1-based, as the ledger counts optimizer steps) is served by the ``k``-th
-    choice: :attr:`arm_of_step` and :attr:`pending` (the choice reports not yet written) are keyed by it.
+
+class ArmStream:
+    """Training rows served by arm, one curriculum choice per optimizer step (``--curriculum`` of SFT and DPO).
+
+    ``rows`` are tokenized rows and ``arms`` the arm of each. Iterating yields ``rows_per_step`` rows (batch
+    size x gradient accumulation x processes: one optimizer step) of the arm the curriculum chose for that step,
+    each as ``convert(row)`` (by default :func:`sft_row`: ``input_ids`` and ``labels`` from ``input_ids`` and
+    ``assistant_masks``; DPO serves its pairs' ``prompt_ids``, ``chosen_ids`` and ``rejected_ids``), a dict of
+    the integer sequences named in ``columns``, cycling through the arm's rows in a seeded order reshuffled at
+    every pass; it stops after ``max_steps`` choices. Step ``k`` (1-based, as the ledger counts optimizer steps)
+    is served by the ``k``-th choice: :attr:`arm_of_step` and :attr:`pending` (the choice reports not yet
+    written) are keyed by it.
 
     With a ``transformers.Trainer``, pass ``accelerator_config={"dispatch_batches": False}`` (TRL's trainers
     set it for a streamed dataset) so that the budget callback can gate the loader.
@@ -442,7 +452,9 @@ class ArmStream:
     """
 
     def __init__(self, rows: Sequence[Any], arms: Sequence[Arm], spec: str, *, rows_per_step: int,
-                 max_steps: int | None = None, seed: int = 0, on_choice: OnChoice | None = None) -> None:
+                 max_steps: int | None = None, seed: int = 0, on_choice: OnChoice | None = None,
+                 convert: Callable[[Any], dict[str, list[int]]] = sft_row,
+                 columns: Sequence[str] = ("input_ids", "labels")) -> None:
         if len(rows) != len(arms) or not rows:
             raise ValueError("ArmStream needs one arm per row and at least one row")
         if int(rows_per_step) < 1:
@@ -451,6 +463,8 @@ class ArmStream:
         for row, arm in zip(rows, arms):
             self.by_arm.setdefault(arm, []).append(row)
         self.rows_per_step = int(rows_per_step)
+        self.convert = convert
+        self.columns = tuple(columns)
         self.max_steps = max_steps
         self.rng = random.Random(seed)
         self.chosen = 0
@@ -495,8 +509,7 @@ class ArmStream:
                 self.arm_of_step[step] = arm
                 self._open = [self._next_row(arm) for _ in range(self.rows_per_step)]
             for row in self._open:
-                ids = list(row["input_ids"])
-                yield {"input_ids": ids, "labels": [t if m else -100 for t, m in zip(ids, row["assistant_masks"])]}
+                yield self.convert(row)
             self._open = None  # only once all of the step's rows were taken
 
     def update_step(self, step: int, score: float) -> Arm | None:
@@ -511,7 +524,7 @@ class ArmStream:
         from datasets import Features, IterableDataset, Value
         from datasets import Sequence as Seq
 
-        features = Features({"input_ids": Seq(Value("int64")), "labels": Seq(Value("int64"))})
+        features = Features({c: Seq(Value("int64")) for c in self.columns})
         return IterableDataset.from_generator(_Generate(self), features=features)
 
 
@@ -611,4 +624,5 @@ def feedback_callback(stream: ArmStream, *, budget: Any = None, signal: str = "-
 
 
 __all__ = ["CURRICULA", "Arm", "ArmStream", "Curriculum", "LearnerChoice", "LearningProgressBandit", "Fixed", "Uniform",
-           "arm_from_key", "arm_of", "arms_for", "feedback_callback", "game_name", "make_curriculum", "model_asker", "parse_choice"]
+           "arm_from_key", "arm_of", "arms_for", "feedback_callback", "game_name", "make_curriculum", "model_asker", "parse_choice",
+           "sft_row"]

@@ -11,6 +11,8 @@ turn, k sampled replies are each played to the end against the teacher and the h
 preferred) and interactions datasets (config ``preferences``). Only train-split pairs are used. Each pair
 feeds the prompt twice (with the chosen and with the rejected reply): both count against the budget; the
 frozen reference model's forward passes carry no gradient and do not (see ``playschool.budget.policy``).
+With ``--curriculum``, each optimizer step's pairs come from one (game, role, experiment) chosen by the
+curriculum, which hears minus the step's DPO loss (see ``playschool.baselines.curriculum``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from playschool.baselines.common import (
     training_instances,
 )
 from playschool.baselines.config import parse_config
+from playschool.baselines.curriculum import CURRICULA, Arm, ArmStream, arm_from_key, arm_of, feedback_callback
 
 
 @dataclass
@@ -62,7 +65,56 @@ class DPORecipe:
                                                            "all, environment or none; pairs must be built "
                                                            "with the same mode"})
     use_cpu: bool = False
+    curriculum: str = field(default="none", metadata={
+        "help": "serve each optimizer step's pairs from one (game, role, experiment) chosen by a curriculum: "
+                "learner-bandit (learning progress on the DPO loss), learner-choice (the model picks from a "
+                "menu), uniform, fixed, or module:attr; none = the usual shuffled epochs"})
     recipe: str = "dpo"
+
+
+#: The columns of a pair as DPOTrainer prepares it (tokenized, the completions after the prompt).
+PAIR_COLUMNS = ("prompt_ids", "chosen_ids", "rejected_ids")
+
+
+def pair_arm(pair: dict[str, Any]) -> Arm:
+    """The (game, role, experiment) a pair was built in, from its ``meta``."""
+    meta = pair.get("meta") or {}
+    missing = [k for k in ("game", "role", "instance_id") if meta.get(k) is None]
+    if missing:
+        raise RecipeError(f"a pair without meta {', '.join(missing)} cannot be served by a curriculum")
+    return arm_of(meta["game"], meta["role"], meta["instance_id"])
+
+
+def _served(row: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {c: list(row[c]) for c in PAIR_COLUMNS}
+
+
+def curriculum_stream(cfg: DPORecipe, dataset: Any, args: Any) -> ArmStream:
+    """The pairs of ``dataset`` as DPOTrainer prepared them (tokenized, too-long prompts dropped; with their
+    ``arm``) served one optimizer step per curriculum choice (``--curriculum``), as ``prompt_ids``,
+    ``chosen_ids`` and ``rejected_ids``, which the trainer then takes as they are.
+
+    ``max_steps`` as SFT's: ``--max-steps`` when given; else, with ``--epochs`` > 0, the steps that serve ``epochs``
+    x the number of pairs; with ``--epochs 0``, the steps the budget buys at the mean tokens a pair feeds (its
+    prompt twice and both completions, each sequence cut at ``--max-length``). The budget gate stops the run at the
+    budget whichever comes first.
+    """
+    import math
+
+    if len(dataset) == 0:
+        raise RecipeError(f"every pair's prompt is at least --max-length {cfg.max_length} tokens long")
+    per_step = cfg.batch_size * cfg.gradient_accumulation * max(1, int(args.world_size))
+    rows = [dict(zip(PAIR_COLUMNS, ids)) for ids in zip(*(dataset[c] for c in PAIR_COLUMNS))]
+    fed = [sum(min(len(r["prompt_ids"]) + len(r[c]), cfg.max_length) for c in ("chosen_ids", "rejected_ids"))
+           for r in rows]
+    if cfg.max_steps > 0:
+        steps = cfg.max_steps
+    elif cfg.epochs > 0:
+        steps = math.ceil(cfg.epochs * len(rows) / per_step)
+    else:
+        steps = math.ceil(cfg.budget_tokens / (sum(fed) / len(fed) * per_step))
+    return ArmStream(rows, [arm_from_key(k) for k in dataset["arm"]], cfg.curriculum, rows_per_step=per_step,
+                     max_steps=max(1, steps), seed=cfg.seed, convert=_served, columns=PAIR_COLUMNS)
 
 
 def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
@@ -74,6 +126,8 @@ def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     from playschool.budget import BudgetCallback
 
     check_feedback_mode(cfg.feedback)  # a typo fails before any model is loaded
+    if cfg.curriculum not in ("none", *CURRICULA) and ":" not in cfg.curriculum:
+        raise RecipeError(f"unknown --curriculum {cfg.curriculum!r}: none, {', '.join(CURRICULA)} or module:attr")
     out = Path(cfg.out)
     pairs, report = load_pairs(cfg.data, games=cfg.games, feedback=cfg.feedback)
     random.Random(cfg.seed).shuffle(pairs)
@@ -81,21 +135,36 @@ def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     tokenizer = AutoTokenizer.from_pretrained(cfg.model, revision=cfg.revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    dataset = Dataset.from_list([{k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs])
+    rows = [{k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs]
+    if cfg.curriculum != "none":
+        for row, p in zip(rows, pairs):
+            row["arm"] = pair_arm(p).key  # what the curriculum chooses between; DPOTrainer keeps the column
+    dataset = Dataset.from_list(rows)
     budget = BudgetCallback(cfg.budget_tokens, out / "ledger.jsonl", header={
         "model": model_fingerprint(cfg.model, cfg.revision), "datasets": {"dpo": fingerprint},
         "recipe": config_dict(cfg), "data": {"pairs": report.kept, "held_out_dropped": report.held_out}})
+    # With a curriculum: the curriculum hears every step's loss, and each process reads its own stream (the
+    # budget gate needs it; DPOTrainer would set it itself for a stream given to it, but the stream comes later).
+    streamed = {"logging_steps": 1, "accelerator_config": {"dispatch_batches": False}}
     args = DPOConfig(
         output_dir=str(out / "checkpoints"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps, beta=cfg.beta,
         learning_rate=cfg.learning_rate, per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation, bf16=cfg.bf16, seed=cfg.seed,
-        max_length=cfg.max_length, report_to=[], logging_steps=10, save_strategy="no", use_cpu=cfg.use_cpu)
+        max_length=cfg.max_length, report_to=[], save_strategy="no", use_cpu=cfg.use_cpu,
+        **(streamed if cfg.curriculum != "none" else {"logging_steps": 10}))
     model = AutoModelForCausalLM.from_pretrained(cfg.model, revision=cfg.revision)
     try:
         trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                              peft_config=lora_config(cfg), callbacks=[budget, *callbacks])
     except (KeyError, ValueError) as exc:
         raise RecipeError(f"DPO could not prepare the pairs: {exc}") from exc
+    if cfg.curriculum != "none":
+        # DPOTrainer prepared the pairs (tokenized, filtered) as without a curriculum; the stream serves those
+        # rows by arm, and nothing between it and the collator drops a row, so choice k serves step k.
+        stream = curriculum_stream(cfg, trainer.train_dataset, trainer.args)
+        trainer.args.max_steps = stream.max_steps  # a stream has no length
+        trainer.train_dataset = stream.dataset()
+        trainer.add_callback(feedback_callback(stream, budget=budget))
     try:
         trainer.train()
     except BaseException:

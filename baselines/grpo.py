@@ -204,6 +204,42 @@ class Rollouts:
         return batch.trl_output()
 
 
+def _progress_class() -> type:
+    from transformers import TrainerCallback
+
+    class BudgetProgress(TrainerCallback):
+        """One bar over the budget (GRPO has no epoch length): tokens spent, the last step's mean reward and
+        episodes played. Drawn only on a terminal of the main process; list it after the budget callback."""
+
+        def __init__(self, budget: Any, rollouts: Rollouts) -> None:
+            self.budget, self.rollouts, self.bar = budget, rollouts, None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            import sys
+
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.budget.budget_tokens, unit="tok", unit_scale=True, desc="grpo budget",
+                            disable=not (state.is_world_process_zero and sys.stderr.isatty()))
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(self.budget.total - self.bar.n)
+                rewards = self.rollouts.step_rewards
+                self.bar.set_postfix(step=state.global_step, reward=f"{rewards[-1]:.3f}" if rewards else "-",
+                                     episodes=self.rollouts.episodes)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.close()
+
+        def close(self) -> None:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+    return BudgetProgress
+
+
 def playpen_reward(prompts: list[Any], completions: list[Any], playpen_reward: list[float],
                    **kwargs: Any) -> list[float | None]:
     """The episode's reward as the rollout computed it from the game's scorer (TRL reward-function signature)."""
@@ -274,7 +310,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
         learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, beta=cfg.beta, epsilon=cfg.epsilon,
         temperature=cfg.temperature, top_p=cfg.top_p, max_completion_length=cfg.max_new_tokens, bf16=cfg.bf16,
         use_vllm=cfg.use_vllm, seed=cfg.seed, report_to=[], logging_steps=1, save_strategy="no",
-        use_cpu=cfg.use_cpu, log_completions=False, gradient_checkpointing=cfg.gradient_checkpointing,
+        use_cpu=cfg.use_cpu, log_completions=False, disable_tqdm=True, gradient_checkpointing=cfg.gradient_checkpointing,
         mask_truncated_completions=False)
     scores: dict[str, Any] = {}
     if cfg.eval_n:
@@ -285,6 +321,11 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
                           processing_class=tokenizer, peft_config=lora_config(cfg), callbacks=[budget],
                           rollout_func=rollouts)
     trainer_box.append(trainer)
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # a log dict per step; the bar and the ledger say it better
+    progress = _progress_class()(budget, rollouts)
+    trainer.add_callback(progress)
     started = time.perf_counter()
     try:
         trainer.train()
@@ -294,6 +335,8 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     except BaseException:
         budget.close("interrupted")
         raise
+    finally:
+        progress.close()
     seconds = time.perf_counter() - started
     if not trainer.is_world_process_zero():
         return {}

@@ -5,6 +5,7 @@ they say, the model's own menu choice is parsed robustly and falls back to the b
 from __future__ import annotations
 
 import json
+import math
 import random
 import sys
 from collections import Counter
@@ -331,3 +332,90 @@ def test_sft_with_a_curriculum_stops_at_its_budget_and_logs_its_choices(
     assert cli_main(["train", "sft", "--model", str(tiny_model_path), "--data", str(ref_run), "--out",
                      str(tmp_path / "x"), "--budget-tokens", "8k", "--curriculum", "bogus"]) != 0
     assert "unknown --curriculum 'bogus'" in capsys.readouterr().err
+
+
+def _dpo_pairs(path: Path) -> dict[str, int]:
+    """Pairs of three arms whose prompts differ in length by arm; returns the words per prompt of each arm."""
+    words = {A.key: 3, B.key: 12, C.key: 30}
+    rows = []
+    for key, n in words.items():
+        arm = arm_from_key(key)
+        for i in range(3):
+            meta = {"game": f"{arm.game}-v1", "role": arm.role, "instance_id": f"train/{arm.experiment}/{i}",
+                    "split": "train"}
+            rows.append({"prompt": [{"role": "user", "content": f"Pair {i}: " + "word " * n}],
+                         "chosen": [{"role": "assistant", "content": "Yes."}],
+                         "rejected": [{"role": "assistant", "content": "No, never."}], "meta": meta})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return words
+
+
+def test_dpo_curriculum_steps_are_sized_like_sft() -> None:
+    from datasets import Dataset
+    from playschool.baselines.dpo import DPORecipe, curriculum_stream
+
+    rows = [{"prompt_ids": [1] * (2 + i), "chosen_ids": [2, 3], "rejected_ids": [4], "arm": k}
+            for i, k in enumerate([A.key, A.key, B.key, C.key, C.key])]
+    dataset, world = Dataset.from_list(rows), type("Args", (), {"world_size": 1})()
+
+    def steps(**kw: Any) -> ArmStream:
+        cfg = DPORecipe(model="m", data=[], out="o", budget_tokens=1000, batch_size=2, curriculum="uniform", **kw)
+        return curriculum_stream(cfg, dataset, world)
+
+    assert steps().max_steps == 3 and steps(epochs=4).max_steps == 10 and steps(max_steps=7).max_steps == 7
+    fed = sum(2 * (2 + i) + 3 for i in range(5)) / 5  # prompt twice, both completions
+    assert steps(epochs=0).max_steps == -(-1000 // int(fed * 2))
+    assert steps(epochs=0, max_length=4).max_steps == math.ceil(1000 / (2 * (7 + 4 * 8) / 5))  # each sequence cut
+    stream = steps()
+    first = next(iter(stream))
+    assert set(first) == {"prompt_ids", "chosen_ids", "rejected_ids"} and stream.rows_per_step == 2
+    assert stream.dataset().column_names == ["prompt_ids", "chosen_ids", "rejected_ids"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning", "ignore::FutureWarning")
+def test_dpo_with_a_curriculum_stops_at_its_budget_and_serves_each_step_from_its_arm(
+        tiny_model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("trl")
+    from transformers import AutoTokenizer
+
+    from playschool.cli import main as cli_main
+
+    words = _dpo_pairs(tmp_path / "pairs.jsonl")
+    tok = AutoTokenizer.from_pretrained(tiny_model_path)
+    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+
+    def n(msgs: list[dict[str, str]], gen: bool = False) -> int:
+        return len(tok(tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=gen),
+                       add_special_tokens=False)["input_ids"])
+
+    # What one pair feeds (batch size 1: one step), by arm: its prompt twice and both completions.
+    fed: dict[str, set[int]] = {}
+    for p in pairs:
+        key = arm_of(p["meta"]["game"], p["meta"]["role"], p["meta"]["instance_id"]).key
+        fed.setdefault(key, set()).add(n(p["prompt"] + p["chosen"]) + n(p["prompt"] + p["rejected"]))
+    assert set(fed) == set(words)
+    assert all(not fed[a] & fed[b] for a in fed for b in fed if a < b)  # a step's tokens name its arm
+    budget = 3 * sum(min(v) for v in fed.values())  # about nine steps: the warm-up (six) and some after it
+    out = tmp_path / "dpo"
+    rc = cli_main(["train", "dpo", "--model", str(tiny_model_path), "--data", str(tmp_path / "pairs.jsonl"),
+                   "--out", str(out), "--budget-tokens", str(budget), "--batch-size", "1", "--use-cpu",
+                   "--max-steps", "100", "--curriculum", "learner-bandit"])
+    assert rc == 0
+    s = verify_ledger(out / "ledger.jsonl")
+    result = json.loads((out / "budget.json").read_text())
+    assert s.end and s.end["reason"] == result["stop_reason"] == "budget" and s.total_tokens <= budget
+    assert s.total_tokens + result["refused_step_tokens"] > budget  # the next step would not have fitted
+    assert s.header["recipe"]["curriculum"] == "learner-bandit"
+    assert len(s.choices) == len(s.steps) > 6 and [c["after_step"] for c in s.choices] == list(range(len(s.steps)))
+    assert all(step["tokens"] in fed[c["arm"]] for c, step in zip(s.choices, s.steps))
+    assert all(c["policy"] == "learner-bandit" and c["signal"] == "-loss" for c in s.choices)
+    reasons = [c["reason"] for c in s.choices]
+    assert reasons[:6] == ["warm-up"] * 6 and "warm-up" not in reasons[6:]
+    assert Counter(c["arm"] for c in s.choices[:6]) == dict.fromkeys(words, 2)
+    capsys.readouterr()
+    assert cli_main(["train", "dpo", "--model", str(tiny_model_path), "--data", str(tmp_path / "pairs.jsonl"),
+                     "--out", str(tmp_path / "x"), "--budget-tokens", "8k", "--curriculum", "bogus"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "unknown --curriculum 'bogus'" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x").exists()  # refused before any model was loaded or anything written

@@ -248,3 +248,18 @@ def test_ablation_runs_each_setting_and_scores_it_against_the_same_base(tiny_mod
     table = (out / "ablation.md").read_text()
     assert "feedback-none" in table and "Δ collab" in table
     assert (out / "ablation.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_learner_choice_asks_the_model_and_falls_back_on_a_bad_reply(tiny_model_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "choice"
+    assert _grpo(out, tiny_model_path, "--budget-tokens", "6k", "--curriculum", "learner-choice") == 0
+    s = verify_ledger(out / "ledger.jsonl")
+    assert s.choices and all(c["policy"] == "learner-choice" for c in s.choices)
+    # Every menu reply is logged; the tiny model babbles, and a reply without a valid option number falls back to
+    # the bandit's choice (a babble that happens to hold one is taken at its word).
+    from playschool.baselines.curriculum import parse_choice
+
+    n_arms = len(load_game("reference").experiments)
+    assert all(c["fallback"] is (parse_choice(c["reply"], n_arms) is None) for c in s.choices)
+    assert any(c["fallback"] for c in s.choices)
