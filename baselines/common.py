@@ -234,6 +234,32 @@ def lora_config(cfg: Any) -> Any:
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM")
 
 
+def recipe_main(config_cls: type[Any], train: Any, argv: Sequence[str] | None, *, prog: str,
+                doc: str | None) -> int:
+    """The ``main`` of a training recipe: parse the flags into ``config_cls``, train, print the saved line
+    (on the main process; the others return an empty result)."""
+    from playschool.baselines.config import parse_config
+
+    cfg = parse_config(config_cls, argv, prog=prog, doc=doc)
+    result = train(cfg)
+    if result:
+        print(saved_line(cfg.out, result))
+    return 0
+
+
+def curriculum_steps(cfg: Any, per_step: int, fed: Sequence[int]) -> int:
+    """Optimizer steps of a curriculum stream (a stream has no length): ``--max-steps`` when given; with
+    ``--epochs`` > 0, the steps that serve ``epochs`` x the number of rows; with ``--epochs 0``, the steps the
+    budget buys at the mean fed tokens of a row (``fed``). The budget gate stops the run whichever comes first."""
+    import math
+
+    if cfg.max_steps > 0:
+        return int(cfg.max_steps)
+    if cfg.epochs > 0:
+        return max(1, math.ceil(cfg.epochs * len(fed) / per_step))
+    return max(1, math.ceil(cfg.budget_tokens / (sum(fed) / len(fed) * per_step)))
+
+
 def saved_line(out: str, result: dict[str, Any]) -> str:
     """The one line a recipe prints when its model is saved."""
     return (f"saved {out}: {result['used_tokens']:,} of {result['budget_tokens']:,} budget tokens in "
@@ -336,6 +362,6 @@ def _card(recipe: str, config: dict[str, Any], budget: dict[str, Any], data: Dat
 
 __all__ = ["SPLITS", "Conversation", "DataReport", "RecipeError", "check_feedback_mode", "config_dict",
            "conversations_from_records",
-           "finish", "fingerprint_rows", "load_conversations", "load_pairs", "lora_config", "model_fingerprint",
-           "saved_line",
+           "curriculum_steps", "finish", "fingerprint_rows", "load_conversations", "load_pairs", "lora_config",
+           "model_fingerprint", "recipe_main", "saved_line",
            "tokenize_with_learner_mask", "training_instances"]

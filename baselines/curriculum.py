@@ -27,7 +27,6 @@ All randomness comes from a ``random.Random(seed)`` of the curriculum's own: sam
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
 import random
@@ -373,17 +372,12 @@ def _is_curriculum(obj: Any) -> bool:
 
 
 def _load_user(spec: str, arms: list[Arm], seed: int, ask: Ask | None, on_choice: OnChoice | None) -> Curriculum:
+    from playschool.imports import resolve
+
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise ValueError(f"a curriculum is one of {', '.join(CURRICULA)} or 'module:attr', got {spec!r}")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"cannot import curriculum module {module_name!r}: {exc}") from exc
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ValueError(f"module {module_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
+    obj = resolve(spec, "curriculum")
     if not _is_curriculum(obj):
         if not callable(obj):
             raise TypeError(f"{spec} is not a curriculum: expected an object with choose(step) and "

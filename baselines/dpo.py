@@ -27,15 +27,15 @@ from playschool.baselines.common import (
     RecipeError,
     check_feedback_mode,
     config_dict,
+    curriculum_steps,
     fingerprint_rows,
     finish,
     load_pairs,
     lora_config,
     model_fingerprint,
-    saved_line,
+    recipe_main,
     training_instances,
 )
-from playschool.baselines.config import parse_config
 from playschool.baselines.curriculum import CURRICULA, Arm, ArmStream, arm_from_key, arm_of, feedback_callback
 
 
@@ -94,27 +94,18 @@ def curriculum_stream(cfg: DPORecipe, dataset: Any, args: Any) -> ArmStream:
     ``arm``) served one optimizer step per curriculum choice (``--curriculum``), as ``prompt_ids``,
     ``chosen_ids`` and ``rejected_ids``, which the trainer then takes as they are.
 
-    ``max_steps`` as SFT's: ``--max-steps`` when given; else, with ``--epochs`` > 0, the steps that serve ``epochs``
-    x the number of pairs; with ``--epochs 0``, the steps the budget buys at the mean tokens a pair feeds (its
-    prompt twice and both completions, each sequence cut at ``--max-length``). The budget gate stops the run at the
-    budget whichever comes first.
+    ``max_steps`` as SFT's (:func:`~playschool.baselines.common.curriculum_steps`), at the tokens a pair feeds (its
+    prompt twice and both completions, each sequence cut at ``--max-length``).
     """
-    import math
-
     if len(dataset) == 0:
         raise RecipeError(f"every pair's prompt is at least --max-length {cfg.max_length} tokens long")
     per_step = cfg.batch_size * cfg.gradient_accumulation * max(1, int(args.world_size))
     rows = [dict(zip(PAIR_COLUMNS, ids)) for ids in zip(*(dataset[c] for c in PAIR_COLUMNS))]
     fed = [sum(min(len(r["prompt_ids"]) + len(r[c]), cfg.max_length) for c in ("chosen_ids", "rejected_ids"))
            for r in rows]
-    if cfg.max_steps > 0:
-        steps = cfg.max_steps
-    elif cfg.epochs > 0:
-        steps = math.ceil(cfg.epochs * len(rows) / per_step)
-    else:
-        steps = math.ceil(cfg.budget_tokens / (sum(fed) / len(fed) * per_step))
+    steps = curriculum_steps(cfg, per_step, fed)
     return ArmStream(rows, [arm_from_key(k) for k in dataset["arm"]], cfg.curriculum, rows_per_step=per_step,
-                     max_steps=max(1, steps), seed=cfg.seed, convert=_served, columns=PAIR_COLUMNS)
+                     max_steps=steps, seed=cfg.seed, convert=_served, columns=PAIR_COLUMNS)
 
 
 def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
@@ -178,11 +169,7 @@ def train(cfg: DPORecipe, *, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cfg = parse_config(DPORecipe, argv, prog="playschool train dpo", doc=__doc__)
-    result = train(cfg)
-    if result:
-        print(saved_line(cfg.out, result))
-    return 0
+    return recipe_main(DPORecipe, train, argv, prog="playschool train dpo", doc=__doc__)
 
 
 if __name__ == "__main__":

@@ -43,9 +43,8 @@ from playschool.baselines.common import (
     finish,
     lora_config,
     model_fingerprint,
-    saved_line,
+    recipe_main,
 )
-from playschool.baselines.config import parse_config
 
 log = logging.getLogger(__name__)
 
@@ -393,11 +392,7 @@ def _card_extra(scores: dict[str, Any], rollouts: Rollouts, seconds: float) -> s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cfg = parse_config(GRPORecipe, argv, prog="playschool train grpo", doc=__doc__)
-    result = train(cfg)
-    if result:
-        print(saved_line(cfg.out, result))
-    return 0
+    return recipe_main(GRPORecipe, train, argv, prog="playschool train grpo", doc=__doc__)
 
 
 if __name__ == "__main__":

@@ -26,16 +26,16 @@ from playschool.baselines.common import (
     RecipeError,
     check_feedback_mode,
     config_dict,
+    curriculum_steps,
     fingerprint_rows,
     finish,
     load_conversations,
     lora_config,
     model_fingerprint,
-    saved_line,
+    recipe_main,
     tokenize_with_learner_mask,
     training_instances,
 )
-from playschool.baselines.config import parse_config
 from playschool.baselines.curriculum import CURRICULA, ArmStream, arm_from_key, arm_of, feedback_callback
 
 
@@ -107,25 +107,15 @@ def build_dataset(cfg: SFTRecipe, tokenizer: Any) -> tuple[Any, DataReport, str,
 def curriculum_stream(cfg: SFTRecipe, dataset: Any, args: Any) -> ArmStream:
     """The rows of ``dataset`` served one optimizer step per curriculum choice (``--curriculum``).
 
-    A stream has no length, so the trainer needs ``max_steps``: ``--max-steps`` when given; else, with
-    ``--epochs`` > 0, as many steps as serve ``epochs`` x the number of rows (rows of the chosen arms, not each row
-    once); with ``--epochs 0``, the steps the budget buys at the mean row length. The budget gate stops the run
-    at the budget whichever comes first (steps of longer rows than the mean: the budget; shorter: max_steps).
+    A stream has no length, so the trainer needs ``max_steps`` (:func:`~playschool.baselines.common.curriculum_steps`,
+    at the rows' lengths); the budget gate stops the run at the budget whichever comes first.
     """
-    import math
-
     per_step = cfg.batch_size * cfg.gradient_accumulation * max(1, int(args.world_size))
-    lengths = [len(ids) for ids in dataset["input_ids"]]
-    if cfg.max_steps > 0:
-        steps = cfg.max_steps
-    elif cfg.epochs > 0:
-        steps = math.ceil(cfg.epochs * len(lengths) / per_step)
-    else:
-        steps = math.ceil(cfg.budget_tokens / (sum(lengths) / len(lengths) * per_step))
+    steps = curriculum_steps(cfg, per_step, [len(ids) for ids in dataset["input_ids"]])
     rows = [{"input_ids": ids, "assistant_masks": mask}
             for ids, mask in zip(dataset["input_ids"], dataset["assistant_masks"])]
     return ArmStream(rows, [arm_from_key(k) for k in dataset["arm"]], cfg.curriculum, rows_per_step=per_step,
-                     max_steps=max(1, steps), seed=cfg.seed)
+                     max_steps=steps, seed=cfg.seed)
 
 
 def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
@@ -185,11 +175,7 @@ def train(cfg: SFTRecipe, *, callbacks: Sequence[Any] = (),
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cfg = parse_config(SFTRecipe, argv, prog="playschool train sft", doc=__doc__)
-    result = train(cfg)
-    if result:
-        print(saved_line(cfg.out, result))
-    return 0
+    return recipe_main(SFTRecipe, train, argv, prog="playschool train sft", doc=__doc__)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ it is called directly instead of being queued for batching on a worker thread.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 from collections.abc import Callable, Sequence
@@ -129,17 +128,9 @@ def load_agent(target: str) -> Backend | AsyncBackend:
     ``attr`` may be a Backend/AsyncBackend instance, a class or factory taking no arguments that returns one,
     or a plain function ``conversation -> str``.
     """
-    module_name, sep, attr = target.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"an agent is given as 'module:attr', got {target!r}")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"cannot import agent module {module_name!r}: {exc}") from exc
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ValueError(f"module {module_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
+    from .imports import resolve
+
+    obj = resolve(target, "agent")
     if isinstance(obj, (Backend, AsyncBackend)) and not inspect.isclass(obj):
         return obj
     if inspect.isclass(obj):
