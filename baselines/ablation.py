@@ -102,6 +102,7 @@ def run(cfg: AblationRecipe) -> dict[str, Any]:
         rows.append({"run": name, "feedback": feedback, "curriculum": curriculum,
                      "used_tokens": ledger.total_tokens, "steps": len(ledger.steps),
                      "scorecard": _dims(result["scorecard"]), "improvement": _imp(result.get("improvement")),
+                     "roles": _role_deltas(result.get("improvement"), cfg.roles),
                      "rewards": _rewards(folder)})
     doc = {"model": cfg.model, "budget_tokens": cfg.budget_tokens, "roles": cfg.roles, "n": cfg.n,
            "seed": cfg.seed, "base": _dims(base["scorecard"]), "runs": rows}
@@ -121,6 +122,18 @@ def _imp(imp: dict[str, Any] | None) -> dict[str, Any]:
         return {}
     return {**{d: {"delta": v["delta"], "ci": v["ci"]} for d, v in imp["dimensions"].items()},
             "overall": {"delta": imp["overall"]["delta"], "ci": imp["overall"]["ci"]}}
+
+
+def _role_deltas(imp: dict[str, Any] | None, roles: Sequence[str]) -> dict[str, Any]:
+    """The paired improvement on each trained role's own game task (``game/GAME/ROLE``)."""
+    tasks = (imp or {}).get("tasks", {})
+    out = {}
+    for role in roles:
+        game, _, name = role.partition(":")
+        t = tasks.get(f"game/{game}/{name}")
+        if t is not None:
+            out[role] = {"delta": t["delta"], "ci": t["ci"], "n": t.get("n_shared")}
+    return out
 
 
 def _rewards(folder: Path) -> list[float]:
@@ -144,24 +157,29 @@ SHORT = {"understanding_reasoning": "understanding", "collaborative_language_use
 
 
 def table(doc: dict[str, Any]) -> str:
-    """The ablation table: per run, CLU2 dimension scores and the paired improvement over the base (dimensions
-    the evaluation did not cover, e.g. the reference plane when skipped, are left out)."""
-    dims = [d for d in doc["base"] if d != "overall" and doc["base"][d]["score"] is not None] + ["overall"]
-    head = "| run | feedback | curriculum | tokens | " + " | ".join(
-        f"{SHORT.get(d, d)} | Δ {SHORT.get(d, d)} [95% CI]" for d in dims) + " |"
-    lines = [f"CLU2 interactional plane, {doc['n']} test instances per experiment of "
-             f"{', '.join(_games(doc['roles']))}; budget {doc['budget_tokens']:,} tokens per run; "
-             f"roles trained: {', '.join(doc['roles'])}", "", head,
-             "|" + "---|" * (4 + 2 * len(dims))]
-    base = "| base | – | – | 0 | " + " | ".join(f"{_fmt(doc['base'][d]['score'])} | –" for d in dims) + " |"
-    lines.append(base)
+    """The ablation table: per run, CLU2 dimension scores, the paired improvement over the base, and the paired
+    improvement on each trained role's own game (dimensions the evaluation did not cover, e.g. the reference
+    plane when skipped, are left out; overall needs both planes)."""
+    dims = [d for d in doc["base"] if doc["base"][d]["score"] is not None]
+    cols = ["run", "feedback", "curriculum", "tokens"]
+    cols += [c for d in dims for c in (SHORT.get(d, d), f"Δ {SHORT.get(d, d)} [95% CI]")]
+    cols += [f"Δ {role} [95% CI]" for role in doc["roles"]]
+    rows = [["base", "–", "–", "0", *[c for d in dims for c in (_fmt(doc["base"][d]["score"]), "–")],
+             *["–" for _ in doc["roles"]]]]
     for r in doc["runs"]:
-        cells = []
+        cells = [r["run"], r["feedback"], r["curriculum"], f"{r['used_tokens']:,}"]
         for d in dims:
             imp = r["improvement"].get(d, {})
-            cells.append(f"{_fmt(r['scorecard'][d]['score'])} | {_fmt(imp.get('delta'))}{_ci(imp.get('ci'))}")
-        lines.append(f"| {r['run']} | {r['feedback']} | {r['curriculum']} | {r['used_tokens']:,} | "
-                     + " | ".join(cells) + " |")
+            cells += [_fmt(r["scorecard"][d]["score"]), f"{_fmt(imp.get('delta'))}{_ci(imp.get('ci'))}"]
+        for role in doc["roles"]:
+            t = r.get("roles", {}).get(role, {})
+            cells.append(f"{_fmt(t.get('delta'))}{_ci(t.get('ci'))}")
+        rows.append(cells)
+    lines = [f"CLU2 interactional plane, {doc['n']} test instances per experiment of "
+             f"{', '.join(_games(doc['roles']))}; budget {doc['budget_tokens']:,} tokens per run; "
+             f"roles trained: {', '.join(doc['roles'])}", "",
+             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
