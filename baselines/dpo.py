@@ -36,7 +36,8 @@ from playschool.baselines.common import (
     recipe_main,
     training_instances,
 )
-from playschool.baselines.curriculum import CURRICULA, Arm, ArmStream, arm_from_key, arm_of, feedback_callback
+from playschool.baselines.curriculum import CURRICULA, Arm, arm_from_key, arm_of
+from playschool.baselines.curriculum_stream import ArmStream, feedback_callback
 
 
 @dataclass

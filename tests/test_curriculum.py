@@ -16,15 +16,14 @@ import pytest
 from playschool.baselines.curriculum import (
     CURRICULA,
     Arm,
-    ArmStream,
     LearningProgressBandit,
     arm_from_key,
     arm_of,
     arms_for,
-    feedback_callback,
     make_curriculum,
     parse_choice,
 )
+from playschool.baselines.curriculum_stream import ArmStream, feedback_callback
 
 from playschool.budget import verify_ledger
 
