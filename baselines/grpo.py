@@ -139,16 +139,28 @@ class Rollouts:
     """The ``rollout_func`` TRL calls once per step with the step's prompts (placeholders: what is played comes
     from the curriculum), plus what the recipe keeps from it: the records played and the last batch's numbers."""
 
-    def __init__(self, cfg: GRPORecipe, tokenizer: Any, curriculum: Any, budget: Any) -> None:
+    def __init__(self, cfg: GRPORecipe, tokenizer: Any, curriculum: Any, budget: Any,
+                 choices: list[dict[str, Any]] | None = None) -> None:
         from playschool.baselines.rollout import InstancePicker
 
         self.cfg, self.tokenizer, self.curriculum, self.budget = cfg, tokenizer, curriculum, budget
+        self.choices = choices if choices is not None else []  #: filled by the curriculum's on_choice
         self.picker = InstancePicker(cfg.seed)
         self.played: list[tuple[str, str, str]] = []
         self.episodes = 0
         self.rollout_seconds = 0.0
         self.generated = 0
         self.step_rewards: list[float] = []  #: mean reward of each trained step's episodes
+
+    def _log_choices(self) -> None:
+        """Every process's choices of this step into the ledger (the main process writes), with their rank: under
+        data parallelism each process runs its own curriculum over its own groups."""
+        from playschool.budget.callback import gather
+
+        for rank, part in enumerate(gather(list(self.choices))):
+            for choice in part:
+                self.budget.record_choice({**choice, "rank": rank})
+        self.choices.clear()
 
     def backend(self, trainer: Any) -> Any:
         if self.cfg.use_vllm:
@@ -177,6 +189,7 @@ class Rollouts:
             inst = self.picker.draw(arm.game, arm.experiment, arm.role)
             arms.append(arm)
             groups.append((self.picker.game(arm.game), inst, arm.role))
+        self._log_choices()
         model = trainer.accelerator.unwrap_model(trainer.model)
         was_training = model.training
         model.eval()  # no dropout while sampling; generation runs without gradients (not budgeted)
@@ -293,11 +306,12 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
         "datasets": {"arms": fingerprint_rows(a.key for a in arms)},
         "recipe": config_dict(cfg), "data": {"arms": [a.key for a in arms]}})
     trainer_box: list[Any] = []
+    choices: list[dict[str, Any]] = []  # this process's choices of the step; Rollouts brings them to the ledger
     curriculum = make_curriculum(
-        cfg.curriculum, arms, seed=cfg.seed, on_choice=budget.record_choice,
+        cfg.curriculum, arms, seed=cfg.seed, on_choice=choices.append,
         ask=(lambda messages: _ask(trainer_box[0], tokenizer)(messages)) if cfg.curriculum == "learner-choice"
         else None)
-    rollouts = Rollouts(cfg, tokenizer, curriculum, budget)
+    rollouts = Rollouts(cfg, tokenizer, curriculum, budget, choices)
     per_step = cfg.group_size * cfg.groups_per_step
     # Placeholder prompts: TRL's sampler repeats each G times, so G consecutive slots make one group; what is
     # played in a group is the curriculum's choice, made in the rollout.

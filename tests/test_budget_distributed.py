@@ -78,4 +78,10 @@ def test_grpo_under_two_processes_stops_both_at_one_budget(tiny_model_path: Path
     assert s.end and s.end["reason"] == "budget" and s.total_tokens <= 9000 < s.total_tokens + s.end["refused_step_tokens"]
     # Each step fed both processes' sequences: two forwards (one micro-batch per process) summed.
     assert all(e["micro_batches"] == 2 and e["rollout_tokens"] > 0 for e in s.steps)
+    # Each process chose for its own two groups every step (the refused one included); all choices reach the
+    # one ledger, with their rank.
+    assert len(s.choices) == 4 * (len(s.steps) + 1)
+    assert sorted({c["rank"] for c in s.choices}) == [0, 1]
+    assert all(sum(c["rank"] == r for c in s.choices if c["after_step"] == k) == 2
+               for k in range(len(s.steps) + 1) for r in (0, 1))
     assert json.loads((out / "budget.json").read_text())["ledger_head"] == s.head

@@ -68,6 +68,17 @@ def _global_digest(hexdigest: str) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
+def gather(obj: Any) -> list[Any]:
+    """``obj`` from every process, in rank order (``[obj]`` in a single process). Every process must call it at
+    the same point: recipes use it to bring per-process records (curriculum choices) to the main process."""
+    dist = _world()
+    if dist is None:
+        return [obj]
+    parts: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, obj)
+    return parts
+
+
 class _Gate:
     """Wraps an epoch's batch iterator: hands out one optimizer step's micro-batches only if they fit."""
 
@@ -260,9 +271,11 @@ class BudgetCallback(TrainerCallback):
             self.reserved += tokens - gated
         self.total += tokens
         self.steps += 1
+        # Every process generates its own rollouts: the ledger's columns are the sums over processes.
+        rollout, teacher = _global_sum(self._rollout, self.device), _global_sum(self._teacher, self.device)
         if self._writer is not None:
-            self._writer.step(tokens, digest, micro_batches=micro, rollout_tokens=self._rollout,
-                              teacher_tokens=self._teacher, global_step=state.global_step)
+            self._writer.step(tokens, digest, micro_batches=micro, rollout_tokens=rollout,
+                              teacher_tokens=teacher, global_step=state.global_step)
             self.head = self._writer.head
         self._rollout = self._teacher = 0
         self._reset_step()
@@ -292,4 +305,4 @@ class BudgetCallback(TrainerCallback):
             self.head = self._writer.head
 
 
-__all__ = ["BudgetCallback", "BudgetExceededError"]
+__all__ = ["BudgetCallback", "BudgetExceededError", "gather"]
