@@ -77,14 +77,14 @@ def _evaluate(model_spec: str, out: Path, cfg: AblationRecipe, base: Path | None
 
 def run(cfg: AblationRecipe) -> dict[str, Any]:
     """Train and evaluate every run; returns what ``ablation.json`` holds."""
-    from playschool.baselines.grpo import GRPORecipe, _model_path
+    from playschool.baselines.grpo import GRPORecipe, resolve_model
     from playschool.baselines.grpo import train as grpo_train
 
     from playschool.budget import verify_ledger
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    model_path = _model_path(cfg.model)
+    model_path = resolve_model(cfg.model)
     plan = runs(cfg)
     base_dir = out / "base-eval"
     base = _evaluate("nano" if cfg.model == "nano" else f"hf:{model_path}", base_dir, cfg, None)

@@ -120,12 +120,11 @@ def _check(cfg: GRPORecipe) -> None:
         raise RecipeError("--feedback none: only the final outcome may reach the reward; use --turn-weight 0")
 
 
-def _model_path(model: str) -> str:
-    if model == "nano":
-        from playschool.nano import nano_model_path
+def resolve_model(model: str) -> str:
+    """A model folder or Hub id as given, or the folder of an embedded model (``nano``, ``tiny``)."""
+    from playschool.spec import embedded_model_path
 
-        return str(nano_model_path())
-    return model
+    return str(embedded_model_path(model)) if model in ("nano", "tiny") else model
 
 
 def _arms(roles: Sequence[tuple[str, str]]) -> list[Any]:
@@ -151,6 +150,7 @@ class Rollouts:
         self.rollout_seconds = 0.0
         self.generated = 0
         self.step_rewards: list[float] = []  #: mean reward of each trained step's episodes
+        self._backend: Any = None
 
     def _log_choices(self) -> None:
         """Every process's choices of this step into the ledger (the main process writes), with their rank: under
@@ -163,15 +163,20 @@ class Rollouts:
         self.choices.clear()
 
     def backend(self, trainer: Any) -> Any:
-        if self.cfg.use_vllm:
-            from playschool.baselines.vllm_rollout import TrainerVLLMBackend
+        """The rollout backend, made on the first step: it wraps the model being trained (the same object every
+        step), so the weights it generates with are always the current ones."""
+        if self._backend is None:
+            if self.cfg.use_vllm:
+                from playschool.baselines.vllm_rollout import TrainerVLLMBackend
 
-            return TrainerVLLMBackend(trainer, self.tokenizer, max_context=self.cfg.max_length)
-        from playschool.backends.hf import HFBackend
+                self._backend = TrainerVLLMBackend(trainer, self.tokenizer, max_context=self.cfg.max_length)
+            else:
+                from playschool.backends.hf import HFBackend
 
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        return HFBackend.from_model(model, self.tokenizer, max_batch_size=self.cfg.rollout_batch,
-                                    max_context=self.cfg.max_length)
+                model = trainer.accelerator.unwrap_model(trainer.model)
+                self._backend = HFBackend.from_model(model, self.tokenizer, max_batch_size=self.cfg.rollout_batch,
+                                                     max_context=self.cfg.max_length)
+        return self._backend
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
         from playschool.baselines.rollout import rollout
@@ -258,21 +263,26 @@ def playpen_reward(prompts: list[Any], completions: list[Any], playpen_reward: l
     return [float(r) for r in playpen_reward]
 
 
-def _ask(trainer: Any, tokenizer: Any) -> Any:
-    """The learner answering the curriculum's menu (greedy, short)."""
+def _asker(trainer_box: list[Any], tokenizer: Any) -> Any:
+    """The learner answering the curriculum's menu (greedy, short), through one backend around the trained model,
+    made at the first question (the trainer exists by then)."""
     from playschool.backends.base import Decoding
     from playschool.backends.hf import HFBackend
 
+    made: list[Any] = []
+
     def ask(messages: list[dict[str, str]]) -> str:
-        model = trainer.accelerator.unwrap_model(trainer.model)
+        model = trainer_box[0].accelerator.unwrap_model(trainer_box[0].model)
+        if not made:
+            made.append(HFBackend.from_model(model, tokenizer))
         was_training = model.training
         model.eval()
         try:
-            reply = HFBackend.from_model(model, tokenizer).generate([messages], Decoding(max_new_tokens=16))[0]
+            reply = made[0].generate([messages], Decoding(max_new_tokens=16))[0]
         finally:
             if was_training:
                 model.train()
-        return reply.text
+        return str(reply.text)
 
     return ask
 
@@ -286,7 +296,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is marked experimental in TRL
     from datasets import Dataset
     from playschool.baselines.curriculum import make_curriculum
-    from playschool.baselines.heldout import parse_roles
+    from playschool.baselines.heldout import cheap_best, parse_roles
     from trl import GRPOConfig, GRPOTrainer
 
     from playschool.budget import BudgetCallback
@@ -294,7 +304,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     _check(cfg)
     roles = parse_roles(cfg.roles)
     eval_roles = parse_roles(cfg.eval_roles) if cfg.eval_roles else roles
-    model_path = _model_path(cfg.model)
+    model_path = resolve_model(cfg.model)
     out = Path(cfg.out)
     tokenizer = AutoTokenizer.from_pretrained(model_path, revision=cfg.revision)
     if tokenizer.pad_token is None:
@@ -309,8 +319,7 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     choices: list[dict[str, Any]] = []  # this process's choices of the step; Rollouts brings them to the ledger
     curriculum = make_curriculum(
         cfg.curriculum, arms, seed=cfg.seed, on_choice=choices.append,
-        ask=(lambda messages: _ask(trainer_box[0], tokenizer)(messages)) if cfg.curriculum == "learner-choice"
-        else None)
+        ask=_asker(trainer_box, tokenizer) if cfg.curriculum == "learner-choice" else None)
     rollouts = Rollouts(cfg, tokenizer, curriculum, budget, choices)
     per_step = cfg.group_size * cfg.groups_per_step
     # Placeholder prompts: TRL's sampler repeats each G times, so G consecutive slots make one group; what is
@@ -357,7 +366,8 @@ def train(cfg: GRPORecipe) -> dict[str, Any]:
     if cfg.eval_n:
         trained.eval()
         scores["after"], scores["moves_after"] = _held_out(trained, tokenizer, eval_roles, cfg.eval_n)
-        scores["cheap_best"] = _cheap_best(eval_roles)
+        scores["cheap_best"] = {k: {"policy": name, "main": main}
+                                for k, (name, main) in cheap_best(eval_roles).items()}
     instances = [list(t) for t in sorted(set(rollouts.played))]
     report = DataReport(sources=[a.key for a in arms], kept=rollouts.episodes)
     extra = _card_extra(scores, rollouts, seconds)
@@ -379,12 +389,6 @@ def _held_out(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], n: i
 
     records = model_records(model, tokenizer, roles, "test", n=n)
     return [s.row() for s in role_scores(records, roles)], move_profile(records, roles)
-
-
-def _cheap_best(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    from playschool.baselines.nano import _cheap_best as best
-
-    return {k: {"policy": v[0], "main": v[1]} for k, v in best(list(roles)).items()}
 
 
 def _card_extra(scores: dict[str, Any], rollouts: Rollouts, seconds: float) -> str:

@@ -107,6 +107,20 @@ def model_scores(model: Any, tokenizer: Any, roles: Sequence[tuple[str, str]], s
     return role_scores(model_records(model, tokenizer, roles, split, n=n, max_new_tokens=max_new_tokens), roles)
 
 
+def cheap_best(roles: Sequence[tuple[str, str]]) -> dict[str, tuple[str, float]]:
+    """The best degenerate cheap policy of each role, ``"game:role" -> (policy, mean main)`` (the validity
+    suite's measured table, 10 test instances per experiment): what a trained model must beat to show a skill."""
+    from playschool.games import load_game
+    from playschool.games.policies import score_policies
+
+    out = {}
+    for game, role in roles:
+        rows = [r for r in score_policies(load_game(game)).roles[role] if r.degenerate]
+        best = max(rows, key=lambda r: r.main, default=None)
+        out[f"{game}:{role}"] = (best.name, best.main) if best else ("-", 0.0)
+    return out
+
+
 def move_profile(records: Sequence[EpisodeRecord], roles: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """How varied a player's moves are, per (game, role): moves made, distinct move texts, the most frequent one and
     its share. A policy that collapsed onto one move (``SELECT: 1`` whatever the description) shows a share near 1;
@@ -176,4 +190,4 @@ def curve_callback(budget: Any, tokenizer: Any, roles: Sequence[tuple[str, str]]
     return _curve_callback_class()(budget, tokenizer, roles, **kwargs)
 
 
-__all__ = ["RoleScore", "curve_callback", "model_records", "model_scores", "move_profile", "parse_roles", "play", "plan", "role_scores"]
+__all__ = ["RoleScore", "cheap_best", "curve_callback", "model_records", "model_scores", "move_profile", "parse_roles", "play", "plan", "role_scores"]

@@ -104,23 +104,9 @@ def _init_model(cfg: NanoRecipe, run: Path) -> Path:
     return init
 
 
-def _cheap_best(roles: list[tuple[str, str]]) -> dict[str, tuple[str, float]]:
-    """The best degenerate cheap policy of each role (the validity suite's measured table, 10 test instances
-    per experiment)."""
-    from playschool.games import load_game
-    from playschool.games.policies import score_policies
-
-    out = {}
-    for game, role in roles:
-        rows = [r for r in score_policies(load_game(game)).roles[role] if r.degenerate]
-        best = max(rows, key=lambda r: r.main, default=None)
-        out[f"{game}:{role}"] = (best.name, best.main) if best else ("-", 0.0)
-    return out
-
-
 def build(cfg: NanoRecipe) -> dict[str, Any]:
     """Run the whole pipeline; returns what ``eval.json`` holds."""
-    from playschool.baselines.heldout import curve_callback, parse_roles, play, role_scores
+    from playschool.baselines.heldout import cheap_best, curve_callback, parse_roles, play, role_scores
     from playschool.baselines.sft import SFTRecipe, train
     from transformers import AutoTokenizer
 
@@ -157,7 +143,7 @@ def build(cfg: NanoRecipe) -> dict[str, Any]:
         tables[label] = {f"{s.game}:{s.role}": s.row() for s in role_scores(
             play(player, roles, "test", n=cfg.eval_n, progress=True, label=f"{label} (test)"), roles)}
     results["test"] = tables
-    results["cheap_best"] = _cheap_best(roles)
+    results["cheap_best"] = cheap_best(roles)
     if out.resolve() != stage.resolve():
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(stage, out, ignore=shutil.ignore_patterns("checkpoints"))
