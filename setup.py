@@ -7,7 +7,7 @@ The folders show the architecture (``games/``, ``benchmark/``, ...) while the im
 from setuptools import find_packages, setup
 
 FOLDERS = {"playschool": "playschool", "playschool.games": "games", "playschool.benchmark": "benchmark",
-           "playschool.baselines": "baselines"}
+           "playschool.baselines": "baselines", "playschool.arena": "spaces/arena"}
 
 packages = []
 for name, folder in FOLDERS.items():

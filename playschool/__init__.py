@@ -5,14 +5,13 @@ The Playpen (this package) plays dialogue games between a learner model and a te
 ``playschool.baselines`` the training recipes.
 """
 
+from ._version import __version__
 from .backends.base import AsyncBackend, Backend, Decoding, Reply
 from .manifest import build_manifest, package_version
 from .players import CallablePlayer, HumanPlayer, ScriptedPlayer, load_agent
 from .runner import EpisodeTask, Runner, RunSummary, plan_episodes
 from .spec import ModelSpec, SpecError, load_player, parse_spec
 from .store import RecordStore, RunLockedError, iter_records
-
-__version__ = package_version()
 
 __all__ = [
     "AsyncBackend", "Backend", "CallablePlayer", "Decoding", "EpisodeTask", "HumanPlayer", "ModelSpec",

@@ -361,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .budget.cli import add_parser as add_budget_parser
 
     add_budget_parser(sub)
+    from playschool.arena.cli import add_parser as add_space_parser  # the arena Space: application layer
+
+    add_space_parser(sub)
     return parser
 
 

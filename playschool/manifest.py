@@ -16,10 +16,10 @@ import platform
 import subprocess
 import sys
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
 from .fileio import write_atomic
 
 MANIFEST_FILE = "manifest.json"
@@ -30,10 +30,9 @@ class ManifestMismatchError(RuntimeError):
 
 
 def package_version() -> str:
-    try:
-        return version("playschool")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
+    """This package's version, from its one source (``playschool/_version.py``), so that a source tree, an
+    editable install whose metadata predates a version bump and an installed wheel all report the same."""
+    return __version__
 
 
 def git_sha() -> str | None:
