@@ -41,8 +41,16 @@ def test_eval_arguments_follow_the_arena_plan(tmp_path: Path) -> None:
     config = ArenaConfig(games=("taboo", "wordle"), n=2, instance_seed=7, seed=3, n_boot=50,
                          worker_eval_args=("--device", "cuda"))
     request = {"id": 4, "model": "hf:org/m", "revision": "main", "base": "hf:org/base"}
-    args = eval_args(config, request, tmp_path / "4")
-    assert args == ["eval", "--learner", "hf:org/m@main", "--base", "hf:org/base", "--out", str(tmp_path / "4"),
+    fetched: list[tuple[str, str]] = []
+
+    def download(repo_id: str, revision: str) -> str:  # stands in for huggingface_hub.snapshot_download
+        fetched.append((repo_id, revision))
+        return f"/cache/{repo_id}/{revision}"
+
+    args = eval_args(config, request, tmp_path / "4", download)
+    # A requested revision is fetched to a local snapshot first: both planes then load exactly those files.
+    assert fetched == [("org/m", "main")]
+    assert args == ["eval", "--learner", "hf:/cache/org/m/main", "--base", "hf:org/base", "--out", str(tmp_path / "4"),
                     "--games", "taboo", "wordle", "--n", "2", "--instance-seed", "7", "--seed", "3",
                     "--n-boot", "50", "--quiet", "--device", "cuda"]
     plain = eval_args(ArenaConfig(), {"id": 1, "model": "nano", "revision": "", "base": ""}, tmp_path)

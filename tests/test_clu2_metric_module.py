@@ -156,3 +156,21 @@ def test_doctests_run_offline() -> None:
                           text=True, timeout=300, env=OFFLINE)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "0 failed" in proc.stdout and "Test passed." in proc.stdout
+
+
+def test_the_space_app_scores_what_the_module_scores(interactional_run: tuple[dict[str, Any], list[str]]) -> None:
+    """The metric Space's Gradio 6 app (spaces/clu2/app.py) gives the module's numbers, and errors as text."""
+    pytest.importorskip("gradio")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("clu2_space_app", SPACE / "app.py")
+    assert spec is not None and spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    data, lines = interactional_run
+    out = json.loads(app.score("\n".join(lines), None, "interactional", SEED, N_BOOT, "teacher"))
+    card = data["scorecard"]
+    assert out["collaborative_language_use"] == card["dimensions"]["collaborative_language_use"]["score"]
+    assert "error" in json.loads(app.score("", None, "all", 0, 10))
+    assert "error" in json.loads(app.score('{"task": "nope"}', None, "reference", 0, 10))
+    assert app.build() is not None

@@ -68,11 +68,27 @@ def model_label(request: dict[str, Any]) -> str:
     return spec[3:] if spec.startswith("hf:") else spec
 
 
-def eval_args(config: ArenaConfig, request: dict[str, Any], out_dir: Path) -> list[str]:
+def pinned_local(spec: str, download: Any = None) -> str:
+    """``hf:ORG/NAME@REV`` -> ``hf:<local snapshot of exactly that revision>``; anything else unchanged.
+
+    ``playschool eval``'s reference plane (lm-eval) loads a folder or a Hub id at its default revision, so a
+    requested revision is fetched first (into the Hugging Face cache, reused by later requests) and both planes
+    evaluate the same files. ``download`` stands in for ``huggingface_hub.snapshot_download`` in tests."""
+    from playschool.spec import parse_spec
+
+    s = parse_spec(spec)
+    if s.kind != "hf" or not s.revision or Path(s.target).exists():
+        return spec
+    if download is None:
+        from huggingface_hub import snapshot_download as download
+    return f"hf:{download(repo_id=s.target, revision=s.revision)}"
+
+
+def eval_args(config: ArenaConfig, request: dict[str, Any], out_dir: Path, download: Any = None) -> list[str]:
     """The ``playschool eval`` arguments for one request under the arena's plan (games, instances, seeds)."""
-    args = ["eval", "--learner", learner_spec(request)]
+    args = ["eval", "--learner", pinned_local(learner_spec(request), download)]
     if request.get("base"):
-        args += ["--base", str(request["base"])]
+        args += ["--base", pinned_local(str(request["base"]), download)]
     args += ["--out", str(out_dir)]
     if config.games:
         args += ["--games", *config.games]
@@ -129,12 +145,12 @@ def process_request(db: ArenaDB, config: ArenaConfig, request: dict[str, Any], *
     Returns whether it succeeded. An interrupt puts the request back in the queue and propagates."""
     rid, visitor = int(request["id"]), str(request["visitor"])
     out_dir = (workdir / str(rid)).resolve()
-    cmd = [*eval_cmd, *eval_args(config, request, out_dir)]
     label = model_label(request)
     console.print(f"[worker {worker_id}] request {rid}: evaluating {label} -> {out_dir}")
     db.audit(visitor=visitor, action="worker", outcome="running", detail=f"worker {worker_id}", request_id=rid)
     started = time.monotonic()
     try:
+        cmd = [*eval_cmd, *eval_args(config, request, out_dir)]  # may download a requested revision first
         run_eval(cmd, workdir / "logs" / str(rid))
         entry = verify_results_dir(out_dir, config, reference_verified=True, model=label, source="worker")
         entry_id = db.add_entry(entry, request_id=rid)
