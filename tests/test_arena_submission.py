@@ -15,20 +15,15 @@ from typing import Any
 import pytest
 from arena_hostile import CLAIMED, deflate_zeros_bomb, hostile_uploads, tampered_uploads
 from playschool.arena import submission
+from playschool.arena import upload as upload_module
 from playschool.arena.archive import CHUNK, RECORDS, UnpackLimitError, read_upload
 from playschool.arena.config import ArenaConfig
 from playschool.arena.db import ArenaDB
 from playschool.arena.entry import Interval
-from playschool.arena.submission import (
-    SubmissionError,
-    content_hash,
-    handle_upload,
-    loads_strict,
-    parse_upload,
-    rescore,
-    verify,
-    verify_results_dir,
-)
+from playschool.arena.rescore import rescore, verify, verify_results_dir
+from playschool.arena.strict_json import SubmissionError, loads_strict
+from playschool.arena.submission import content_hash, parse_upload
+from playschool.arena.upload import handle_upload
 
 GAMES = ("wordle", "reference")
 SEED, N_BOOT = 0, 200
@@ -289,7 +284,7 @@ def test_a_fault_while_scoring_is_a_rejection_with_the_detail_audited(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("replay exploded")
 
-    monkeypatch.setattr(submission, "rescore", broken)
+    monkeypatch.setattr(upload_module, "rescore", broken)
     out = handle_upload(db, config, [zip_folder(eval_dir, tmp_path / "a.zip")], visitor="ip:1", model_name="m")
     assert not out.accepted and GENERIC in out.message and "exploded" not in out.message
     row = db.audit_rows(1)[0]

@@ -36,7 +36,7 @@ def _num(x: Any) -> float | None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One leaderboard row. Built only by the arena's own scoring (``submission.verify_*``), never from an
+    """One leaderboard row. Built only by the arena's own scoring (``rescore.verify*``), never from an
     upload's numbers."""
 
     model: str

@@ -20,8 +20,8 @@ from .config import ArenaConfig
 from .db import ArenaDB, ArenaDBError
 from .leaderboard import plot, rows, to_csv, versions
 from .sessions import PlaySessions, PlayView, SessionNotFound
-from .submission import handle_upload
 from .transcripts import TranscriptIndex
+from .upload import handle_upload
 from .watch import BackendCache, watch
 
 #: Columns of the transcript browser's table, in order.

@@ -30,7 +30,7 @@ from rich.console import Console
 
 from .config import ArenaConfig
 from .db import ArenaDB, ArenaDBError
-from .submission import verify_results_dir
+from .rescore import verify_results_dir
 
 console = Console(stderr=True, highlight=False)
 #: How much of a failed evaluation's stderr becomes the request's reason.
