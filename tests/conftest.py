@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The arena tests launch Gradio apps: no usage analytics calls from a test run (CI has no network).
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 # The game tests' shared helpers assert on transcripts: rewrite their asserts so failures show the diff.
 pytest.register_assert_rewrite("gamekit")
