@@ -8,6 +8,7 @@ import io
 import multiprocessing
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,35 @@ def test_migration_applies_only_the_new_steps_and_keeps_rows(tmp_path: Path,
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'notes'").fetchone()[0] == 1
     raw.close()
+
+
+def test_a_version_1_database_gains_the_plan_column_and_keeps_its_entries(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file written before entries carried their plan (schema 1) opens under schema 2: rows kept, plan ''."""
+    path = tmp_path / "v1.db"
+    monkeypatch.setattr(db_module, "MIGRATIONS", MIGRATIONS[:1])
+    with ArenaDB(path) as d:
+        assert d.schema_version == 1
+    raw = sqlite3.connect(path)  # a row as schema 1 wrote it (no plan column to fill)
+    raw.execute("INSERT INTO entries (created, model, clu2_version, registry_fingerprint, games, reference_verified, "
+                "n_episodes, invalid_records, missing_episodes, source, content_hash) "
+                "VALUES (0, 'old', ?, 'f', '{}', 0, 0, 0, 0, 'upload', '')", (CLU2_VERSION,))
+    raw.commit()
+    raw.close()
+    monkeypatch.setattr(db_module, "MIGRATIONS", MIGRATIONS)
+    with ArenaDB(path) as d:
+        assert d.schema_version == 2
+        d.add_entry(replace(make_entry("new"), plan="games=taboo;n=1;instance_seed=0"))
+        assert [(e["model"], e["plan"]) for e in d.entries()] == [("old", ""),
+                                                                  ("new", "games=taboo;n=1;instance_seed=0")]
+
+
+def test_entries_of_different_plans_are_never_ranked_together(db: ArenaDB) -> None:
+    db.add_entry(replace(make_entry("a", overall=10.0), plan="games=all;n=split;instance_seed=0"))
+    db.add_entry(replace(make_entry("b", overall=90.0), plan="games=taboo;n=1;instance_seed=0"))
+    board = rows(db, plan="games=all;n=split;instance_seed=0")
+    assert [(r["model"], r[RANK]) for r in board] == [("a", 1)]
+    assert {r["model"] for r in rows(db)} == {"a", "b"}  # no plan asked: every entry of the version
 
 
 def test_files_that_are_not_arena_databases_are_refused_unchanged(tmp_path: Path) -> None:

@@ -46,6 +46,13 @@ class ArenaConfig:
     #: Extra arguments the worker passes to ``playschool eval`` (e.g. ``--device cuda``).
     worker_eval_args: tuple[str, ...] = field(default_factory=tuple)
 
+    def plan_id(self) -> str:
+        """The interactional plan as one string, stored with every entry: entries scored on different plans
+        (other games, instance counts or instance seeds) are different measurements and never ranked together."""
+        games = ",".join(sorted(self.games)) if self.games else "all"
+        n = "split" if self.n is None else str(self.n)
+        return f"games={games};n={n};instance_seed={self.instance_seed}"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> ArenaConfig:
         """Defaults, then ``PLAYSCHOOL_ARENA_<FIELD>`` variables (lists comma-separated), then ``overrides``."""

@@ -68,6 +68,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE rate_events (visitor TEXT NOT NULL, action TEXT NOT NULL, at REAL NOT NULL)",
         "CREATE INDEX rate_events_key ON rate_events (visitor, action, at)",
     ),
+    # 2: the interactional plan of each entry (entries of different plans are never ranked together).
+    ("ALTER TABLE entries ADD COLUMN plan TEXT NOT NULL DEFAULT ''",),
 )
 _TABLES = ("submissions", "entries", "audit", "requests", "rate_events")
 
@@ -405,7 +407,7 @@ def _entry_values(entry: Entry) -> dict[str, Any]:
         "registry_fingerprint": entry.registry_fingerprint, "base_model": entry.base_model, "games": games,
         "reference_verified": int(bool(entry.reference_verified)), "n_episodes": int(entry.n_episodes),
         "invalid_records": int(entry.invalid_records), "missing_episodes": int(entry.missing_episodes),
-        "source": entry.source, "content_hash": entry.content_hash,
+        "source": entry.source, "content_hash": entry.content_hash, "plan": entry.plan,
     }
     for name in _INTERVALS:
         interval: Interval | None = getattr(entry, name)

@@ -53,7 +53,8 @@ class Entry:
     invalid_records: int = 0  # records whose replay disagreed with them (scored 0)
     missing_episodes: int = 0  # planned episodes without a record (scored 0)
     source: str = "upload"  # "upload" | "worker"
-    content_hash: str = ""  # sha256 of what was submitted (uploads) or of the worker's results.json
+    content_hash: str = ""  # canonical sha256 of the results and records scored (submission.content_hash)
+    plan: str = ""  # the interactional plan it was scored on (ArenaConfig.plan_id)
 
     @property
     def verified(self) -> bool:

@@ -183,7 +183,8 @@ def queue_rows(arena: Arena) -> list[list[Any]]:
 def leaderboard(arena: Arena, version: str | None, search: str, verified_only: bool
                 ) -> tuple[list[dict[str, Any]], str, Any]:
     """Rows of one CLU2 version (filtered), a CSV file path for download, and the dimension plot."""
-    shown = rows(arena.db, clu2_version=version or None, search=search or "", verified_only=bool(verified_only))
+    shown = rows(arena.db, clu2_version=version or None, search=search or "", verified_only=bool(verified_only),
+                 plan=arena.config.plan_id())
     out = Path(tempfile.mkdtemp(prefix="clu2-leaderboard-")) / "leaderboard.csv"
     out.write_text(to_csv(shown), encoding="utf-8")
     return shown, str(out), plot(shown)

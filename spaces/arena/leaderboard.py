@@ -80,7 +80,7 @@ def _order(entry: dict[str, Any]) -> tuple[bool, float, bool, float, float]:
 
 
 def rows(db: ArenaDB, *, clu2_version: str | None = None, search: str = "",
-         verified_only: bool = False) -> list[dict[str, Any]]:
+         verified_only: bool = False, plan: str | None = None) -> list[dict[str, Any]]:
     """The leaderboard of one CLU2 version (default: the installed one), best first, as display rows.
 
     Columns, in order: rank, model, each score (overall, understanding & reasoning, collaborative language use,
@@ -88,9 +88,12 @@ def rows(db: ArenaDB, *, clu2_version: str | None = None, search: str = "",
     score), verified, invalid records, missing episodes, CLU2 version, date. The rank is competition ranking
     by overall score over the board shown (all entries of the version, or the verified ones with
     ``verified_only``); entries without an overall score are unranked (None). ``search`` (case-insensitive,
-    model or base name) only picks rows: they keep their rank on the board."""
+    model or base name) only picks rows: they keep their rank on the board. ``plan`` (an
+    :meth:`ArenaConfig.plan_id`) keeps the entries scored on that interactional plan: like versions, plans are
+    never ranked together."""
     version = _version(clu2_version)
-    entries = [e for e in db.entries(version) if e["verified"] or not verified_only]
+    entries = [e for e in db.entries(version) if (e["verified"] or not verified_only)
+               and (plan is None or e.get("plan") == plan)]
     entries.sort(key=_order)
     games = sorted({g for e in entries for g in e["games"]})
     board = [_display(e, games) for e in entries]

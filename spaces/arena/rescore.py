@@ -175,7 +175,7 @@ def rescore(sub: Submission, config: ArenaConfig, *, model: str, reference_verif
         reference_verified=reference_verified, n_episodes=len(planned),
         invalid_records=sum(1 for i in mains if i.details.get("invalid_record")),
         missing_episodes=sum(1 for i in mains if i.details.get("missing")), source=source,
-        content_hash=sub.digest)
+        content_hash=sub.digest, plan=config.plan_id())
     claimed = _claims(sub.results)
     problems = _item_disagreements(sub, items, planned_keys)
     # An invalid record is a false claim unless the evaluation's own item already said so (its replay failed
