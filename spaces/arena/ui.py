@@ -121,7 +121,7 @@ def build_app(arena: Arena) -> gr.Blocks:
             def submit(files: Any, name: str, request: gr.Request) -> str:
                 return h.submit_results(arena, files, name, h.visitor_of(request))
 
-            s_go.click(submit, [s_files, s_name], s_out, api_name="submit")
+            submitted = s_go.click(submit, [s_files, s_name], s_out, api_name="submit")
 
         with gr.Tab("Request a model"):
             gr.Markdown("Ask for a model to be evaluated: a worker with a GPU runs `playschool eval --base ...` "
@@ -148,7 +148,8 @@ def build_app(arena: Arena) -> gr.Blocks:
                 l_search = gr.Textbox(label="search models")
                 l_verified = gr.Checkbox(label="verified only")
                 l_go = gr.Button("Refresh")
-            l_table = gr.Dataframe(interactive=False, label="entries (ranked within one CLU2 version)")
+            l_table = gr.Dataframe(interactive=False, label="entries, ranked within one CLU2 version and this "
+                                                            f"arena's plan ({arena.config.plan_id()})")
             l_csv = gr.File(label="CSV")
             l_plot = gr.Plot(label="dimension scores with 95% intervals")
 
@@ -160,4 +161,8 @@ def build_app(arena: Arena) -> gr.Blocks:
             l_go.click(board, [l_version, l_search, l_verified], [l_table, l_csv, l_plot], api_name="leaderboard")
             app.load(board, [l_version, l_search, l_verified], [l_table, l_csv, l_plot],
                      api_visibility="undocumented")
+            # An accepted upload shows up at once; the queue is current when the page opens.
+            submitted.then(board, [l_version, l_search, l_verified], [l_table, l_csv, l_plot],
+                           api_visibility="undocumented")
+            app.load(lambda: h.queue_rows(arena), None, r_queue, api_visibility="undocumented")
     return app
