@@ -33,10 +33,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dataset_io as io  # noqa: E402
-from playschool.games import LEARNER, EpisodeRecord, RecordError  # noqa: E402
+from playschool.games import EpisodeRecord, RecordError  # noqa: E402
 from playschool.games.loading import canonical_json  # noqa: E402
 
-from playschool.views import View, learner_view, perspectives  # noqa: E402,F401
+from playschool.views import View, interaction_rows, learner_view, perspectives  # noqa: E402,F401
 
 DATASET = "playpen-interactions"
 META: dict[str, Any] = {
@@ -77,30 +77,6 @@ def preference_features() -> Any:
 
 
 # The learner's view lives in the Playpen (the training recipes read it too).
-
-
-def interaction_rows(record: EpisodeRecord, run: str) -> list[dict[str, Any]]:
-    """The rows of one record: one per perspective in which the role moved at least once."""
-    source = record.manifest_id or run
-    self_play = sum(1 for who in record.roles.values() if who == LEARNER) > 1
-    rows = []
-    for role in perspectives(record):
-        view = learner_view(record.turns, role)
-        if not any(m is not None for m in view.moves):
-            continue  # the role never moved: nothing to learn from
-        meta = {
-            "game": record.game, "instance_id": record.instance_id, "split": record.split,
-            "experiment": record.experiment, "seed": record.seed, "role": role,
-            "learner_role": record.learner_role, "played_by": record.roles.get(role, ""), "self_play": self_play,
-            "roles": canonical_json(record.roles), "kinds": view.kinds,
-            "rewards": [None if m is None else m.reward for m in view.moves],
-            "errors": ["" if m is None else str((m.parse or {}).get("error") or "") for m in view.moves],
-            "outcome": record.outcome, "reason": record.reason, "main": record.scores.get("main", 0.0),
-            "scores": canonical_json(record.scores), "manifest_id": record.manifest_id, "run": run,
-        }
-        rows.append({"id": f"{source}/{record.game}/{record.instance_id}/{record.learner_role}/{role}",
-                     "messages": view.messages, "meta": meta})
-    return rows
 
 
 # ---------------------------------------------------------------------------------------- preferences

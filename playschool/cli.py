@@ -364,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     from playschool.arena.cli import add_parser as add_space_parser  # the arena Space: application layer
 
     add_space_parser(sub)
+    from .interop.cli import add_parser as add_clembench_parser  # clembench results: import and export
+
+    add_clembench_parser(sub)
     return parser
 
 

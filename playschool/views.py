@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from playschool.games import LEARNER, EpisodeRecord, Turn
 from playschool.games.episode import add_message
+from playschool.games.loading import canonical_json
 
 from .feedback import shown_turns
 
@@ -61,3 +63,29 @@ def perspectives(record: EpisodeRecord) -> list[str]:
 
 
 __all__ = ["View", "learner_view", "perspectives"]
+
+
+def interaction_rows(record: EpisodeRecord, run: str) -> list[dict[str, Any]]:
+    """The rows of the interactions dataset for one record: one per perspective in which the role moved at
+    least once (``messages`` as that role saw them, ``meta`` with kinds, rewards, errors, outcome and scores).
+    One definition for the dataset builder and the clembench import."""
+    source = record.manifest_id or run
+    self_play = sum(1 for who in record.roles.values() if who == LEARNER) > 1
+    rows = []
+    for role in perspectives(record):
+        view = learner_view(record.turns, role)
+        if not any(m is not None for m in view.moves):
+            continue  # the role never moved: nothing to learn from
+        meta = {
+            "game": record.game, "instance_id": record.instance_id, "split": record.split,
+            "experiment": record.experiment, "seed": record.seed, "role": role,
+            "learner_role": record.learner_role, "played_by": record.roles.get(role, ""), "self_play": self_play,
+            "roles": canonical_json(record.roles), "kinds": view.kinds,
+            "rewards": [None if m is None else m.reward for m in view.moves],
+            "errors": ["" if m is None else str((m.parse or {}).get("error") or "") for m in view.moves],
+            "outcome": record.outcome, "reason": record.reason, "main": record.scores.get("main", 0.0),
+            "scores": canonical_json(record.scores), "manifest_id": record.manifest_id, "run": run,
+        }
+        rows.append({"id": f"{source}/{record.game}/{record.instance_id}/{record.learner_role}/{role}",
+                     "messages": view.messages, "meta": meta})
+    return rows
