@@ -345,6 +345,7 @@ def smoke_test(wheel: Path, workdir: Path, *, eval_args: Sequence[str] = ()) -> 
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1")  # all it needs ships in it
     # pip of this interpreter installs into the venv (the venv has none of its own: no download needed)
+    _see_this_environment(python, cwd=run_dir, env=env)
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "--quiet",
           str(wheel)], cwd=run_dir, env=env)
     probe = _run([str(python), "-c", "import json, playschool; print(json.dumps("
@@ -362,6 +363,22 @@ def smoke_test(wheel: Path, workdir: Path, *, eval_args: Sequence[str] = ()) -> 
     if not results.is_file():
         raise ReleaseError(f"playschool eval from the installed wheel wrote no {results}")
     return SmokeResult(info["file"], info["version"], results, time.monotonic() - start)
+
+
+def _see_this_environment(python: Path, *, cwd: Path, env: dict[str, str]) -> None:
+    """Make the new venv see the packages of the environment running this check, not only the base
+    interpreter's: ``system_site_packages`` means the *base* interpreter's site-packages, so a check run inside
+    a virtual environment (CI often is) would otherwise find no torch. The paths go in a ``.pth`` file, which
+    appends them after the venv's own site-packages (the installed wheel wins) and, being plain paths rather
+    than site dirs, does not run their ``.pth`` hooks (an editable install of this project stays inactive)."""
+    import site
+
+    if sys.prefix == sys.base_prefix:
+        return  # not in a virtual environment: system_site_packages already gives these packages
+    parents = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    purelib = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                        cwd=cwd, env=env).strip())
+    (purelib / "_parent_environment.pth").write_text("".join(f"{p}\n" for p in parents), encoding="utf-8")
 
 
 def _run(cmd: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
