@@ -367,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .interop.cli import add_parser as add_clembench_parser  # clembench results: import and export
 
     add_clembench_parser(sub)
+    from .serve.cli import add_parser as add_serve_env_parser  # the environment server ([serve] extra to run)
+
+    add_serve_env_parser(sub)
     return parser
 
 
