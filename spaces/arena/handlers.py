@@ -8,6 +8,7 @@ so a bad upload or a stale game never shows a traceback.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -40,6 +41,8 @@ class Arena:
     sessions: PlaySessions
     backends: BackendCache = field(default_factory=BackendCache)
     transcripts: TranscriptIndex | None = None
+    #: Where the leaderboard's CSV downloads are written (one file per distinct board).
+    downloads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="playschool-arena-")))
 
     @classmethod
     def open(cls, config: ArenaConfig) -> Arena:
@@ -185,8 +188,13 @@ def leaderboard(arena: Arena, version: str | None, search: str, verified_only: b
     """Rows of one CLU2 version (filtered), a CSV file path for download, and the dimension plot."""
     shown = rows(arena.db, clu2_version=version or None, search=search or "", verified_only=bool(verified_only),
                  plan=arena.config.plan_id())
-    out = Path(tempfile.mkdtemp(prefix="clu2-leaderboard-")) / "leaderboard.csv"
-    out.write_text(to_csv(shown), encoding="utf-8")
+    text = to_csv(shown)
+    # One file per distinct board, in the arena's own folder: page loads showing the same board reuse it, so a
+    # long-running Space does not leave a new temporary file behind on every visit.
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    out = arena.downloads / f"leaderboard-{digest}.csv"
+    if not out.exists():
+        out.write_text(text, encoding="utf-8")
     return shown, str(out), plot(shown)
 
 
