@@ -42,7 +42,7 @@ from playschool.serve import (  # noqa: E402
     UnknownSessionError,
     create_app,
 )
-from playschool.serve.app import max_body_bytes  # noqa: E402
+from playschool.serve.app import KEEP_ALIVE_S, max_body_bytes  # noqa: E402
 from playschool.serve.records import REPEATS_DIR  # noqa: E402
 from playschool.store import iter_records  # noqa: E402
 
@@ -69,7 +69,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning",
-                                               ws_max_size=max_body_bytes(config)))
+                                               ws_max_size=max_body_bytes(config), timeout_keep_alive=KEEP_ALIVE_S))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30

@@ -70,6 +70,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (403, 404, 409, 413, 422, 502, 503)}
 
 
+#: Seconds an idle HTTP connection is kept open. A client steps after its model has generated a reply, which can
+#: take longer than uvicorn's 5-second default; a connection the server closes just as the client reuses it fails
+#: that request (a read error), so the server waits longer than any step takes.
+KEEP_ALIVE_S = 120
+
+
 def max_body_bytes(config: ServerConfig) -> int:
     """The largest request body (and WebSocket message) accepted: an action of ``max_action_chars`` characters,
     each escaped as ``\\uXXXX`` at worst, plus room for the other fields."""
@@ -325,4 +331,4 @@ def _ws_error(status: int, code: str, message: str, errors: list[dict[str, Any]]
                                                  "errors": errors or []}})
 
 
-__all__ = ["create_app", "explain", "max_body_bytes"]
+__all__ = ["KEEP_ALIVE_S", "create_app", "explain", "max_body_bytes"]

@@ -67,7 +67,7 @@ def cmd_serve_env(args: argparse.Namespace) -> int:
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ValueError(f"serve-env needs fastapi and uvicorn: pip install 'playschool[serve]' ({exc})") from exc
 
-    from .app import create_app, max_body_bytes
+    from .app import KEEP_ALIVE_S, create_app, max_body_bytes
     from .records import RecordLog
 
     config = config_from(args)
@@ -77,7 +77,7 @@ def cmd_serve_env(args: argparse.Namespace) -> int:
         RecordLog(config.records).open().close()
     app = create_app(config)
     uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level=args.log_level,
-                ws_max_size=max_body_bytes(config))
+                ws_max_size=max_body_bytes(config), timeout_keep_alive=KEEP_ALIVE_S)
     return 0
 
 
