@@ -44,6 +44,8 @@ from .registry import (
 )
 
 RESULTS_FILE = "results.json"
+#: The top-level keys every results.json has (read_results and the arena's upload checker both require them).
+REQUIRED_KEYS = ("schema", "clu2_version", "registry_fingerprint", "manifest", "items", "scorecard")
 SCHEMA = 1
 #: Manifest keys that describe where/when a run happened, not what it computed (ignored when merging).
 _ENVIRONMENT_KEYS = frozenset({"manifest_id", "git_sha", "hardware", "created", "command", "merged_from", "shard"})
@@ -181,8 +183,7 @@ def read_results(path: str | Path) -> Results:
         raise ResultsError(f"{p} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ResultsError(f"{p}: a results file holds one JSON object")
-    missing = [k for k in ("schema", "clu2_version", "registry_fingerprint", "manifest", "items", "scorecard")
-               if k not in data]
+    missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise ResultsError(f"{p} is not a CLU2 results file: it lacks {missing}")
     if data["schema"] != SCHEMA:

@@ -36,7 +36,7 @@ from playschool.benchmark.registry import (
     Task,
     check_registry,
 )
-from playschool.benchmark.results import SCHEMA
+from playschool.benchmark.results import REQUIRED_KEYS, SCHEMA
 from playschool.games import LEARNER, TEACHER, EpisodeRecord, UnknownGameError, load_game
 
 from .archive import BASE_RECORDS, RECORDS, RESULTS, ArchiveError, read_upload
@@ -128,8 +128,7 @@ def _check_results(data: Any, where: str) -> tuple[tuple[ItemResult, ...], tuple
     """The items (and base items) of a parsed results.json, after checking its schema."""
     if not isinstance(data, dict):
         raise SubmissionError(f"{where} must hold one JSON object (a CLU2 results file)")
-    missing = [k for k in ("schema", "clu2_version", "registry_fingerprint", "manifest", "items", "scorecard")
-               if k not in data]
+    missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise SubmissionError(f"{where} is not a CLU2 results file: it lacks {', '.join(missing)}")
     if type(data["schema"]) is not int or data["schema"] != SCHEMA:
