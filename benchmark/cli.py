@@ -3,6 +3,7 @@
     playschool eval                                   # the embedded default learner (nano), runs/clu2
     playschool eval --learner hf:PATH --base hf:BASE --out runs/mine
     playschool eval --learner hf:PATH --base-results runs/base --out runs/mine
+    playschool eval --learner openai:ORG/NAME@http://HOST:8000/v1 --out runs/served   # vLLM's server
     playschool eval --learner hf:PATH --shard 0/4 --out runs/s0     # ... 1/4, 2/4, 3/4 elsewhere, then:
     playschool eval merge runs/s0 runs/s1 runs/s2 runs/s3 --out runs/all
 
@@ -22,9 +23,12 @@ DEFAULT_OUT = "runs/clu2"
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``eval`` (and ``eval merge``) to the ``playschool`` subcommands."""
+    from playschool.cli import add_cache_options
+
     p = subparsers.add_parser("eval", help="CLU2: evaluate a learner on both planes; results.json, CSV, HTML",
                               description="Run the CLU2 evaluation: the reference plane (lm-eval, for local hf "
-                                          "models) and the interactional plane (the games' test splits), then "
+                                          "models and openai: models served with prompt logprobs, e.g. by vLLM) "
+                                          "and the interactional plane (the games' test splits), then "
                                           "write results.json, results.csv, report.html and transcripts.")
     p.add_argument("--learner", default="nano",
                    help="model spec of the learner (default: nano, the embedded default model); hf:PATH, "
@@ -40,6 +44,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                                          "for the embedded default learner)")
     p.add_argument("--limit", type=int, help="reference items per task (default: all)")
     p.add_argument("--data", help="CLU2 reference data folder (default: the fixture items shipped)")
+    p.add_argument("--reference-tokenizer", metavar="PATH_OR_ID",
+                   help="tokenizer of a served (openai:) model for the reference plane: a local folder or Hub id "
+                        "(default: the served model's name, as vLLM serves a Hub model under its id)")
     p.add_argument("--skip-reference", action="store_true", help="do not run the reference plane")
     p.add_argument("--skip-interactional", action="store_true", help="do not run the interactional plane")
     p.add_argument("--instance-seed", type=int, default=0,
@@ -54,6 +61,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (hf)")
+    add_cache_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     sub = p.add_subparsers(dest="eval_command", metavar="{merge}")
     m = sub.add_parser("merge", help="merge the shards of one run into the result an unsharded run gives")
@@ -88,38 +96,63 @@ def _device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _reference(spec: str, args: argparse.Namespace, shard: tuple[int, int] | None) -> tuple[list[Any], str]:
-    """Reference-plane items of a learner spec, and what happened (for the manifest and the console)."""
+def _reference(spec: str, args: argparse.Namespace,
+               shard: tuple[int, int] | None) -> tuple[list[Any], str, dict[str, Any] | None]:
+    """Reference-plane items of a learner spec, what happened (for the manifest and the console), and, for a
+    served model, how the plane reached it (the manifest's ``reference.served``; None otherwise)."""
     from playschool.cli import CLIError
     from playschool.spec import LOCAL_MODELS, embedded_model_path, parse_spec
 
     from .results import shard_items
 
     if args.skip_reference:
-        return [], "skipped (--skip-reference)"
+        return [], "skipped (--skip-reference)", None
     s = parse_spec(spec)
-    if s.kind not in LOCAL_MODELS:
+    if s.kind == "openai":
+        return _served_reference(s.target, s.url or "", args, shard)
+    if s.kind not in (*LOCAL_MODELS, "vllm"):
         return [], (f"skipped: lm-eval scores multiple choice by log-likelihood, which needs a local hf model "
-                    f"(hf:PATH, nano or tiny); {spec} is not one")
+                    f"(hf:PATH, vllm:PATH, nano or tiny) or a served one (openai:MODEL@URL); {spec} is neither"), None
     if s.revision:
         raise CLIError(f"{spec}: the reference plane loads a local folder or a Hub id at its default revision; "
-                       "download that revision to a folder and pass hf:FOLDER")
+                       f"download that revision to a folder and pass {s.kind}:FOLDER")
     try:
         from .reference_plane import run_reference_plane
     except ImportError as exc:
         raise CLIError(f"the reference plane is not available ({exc}); install playschool[hf] and lm-eval, or "
                        "pass --skip-reference") from exc
-    model_path: Any = s.target if s.kind == "hf" else embedded_model_path(s)
+    # A vllm: model's weights are a transformers checkpoint: the plane scores them through lm-eval's hf model,
+    # the same code path (and numbers) as hf:PATH; only the interactional plane plays through vLLM.
+    model_path: Any = s.target if s.kind in ("hf", "vllm") else embedded_model_path(s)
     kwargs: dict[str, Any] = {"data": args.data, "limit": args.limit, "batch_size": args.batch_size,
                               "device": _device(args.device)}
     try:
         if "shard" in inspect.signature(run_reference_plane).parameters:
-            return list(run_reference_plane(model_path, shard=shard, **kwargs)), "run"
+            return list(run_reference_plane(model_path, shard=shard, **kwargs)), "run", None
         # The plane scores every item; keeping the shard's share afterwards is correct, if not the cheapest.
-        return shard_items(run_reference_plane(model_path, **kwargs), shard), "run"
+        return shard_items(run_reference_plane(model_path, **kwargs), shard), "run", None
     except (OSError, KeyError) as exc:  # what transformers raises for a model it cannot load
         reason = " ".join(str(exc).split())[:300]
         raise CLIError(f"{spec}: the reference plane cannot load the model: {type(exc).__name__}: {reason}") from exc
+
+
+def _served_reference(model: str, url: str, args: argparse.Namespace,
+                      shard: tuple[int, int] | None) -> tuple[list[Any], str, dict[str, Any]]:
+    """The reference plane of an ``openai:MODEL@URL`` learner, through lm-eval's completions model."""
+    from playschool.cli import CLIError
+
+    try:
+        from .reference_plane import ReferencePlaneError
+        from .served import evaluate_served_reference
+    except ImportError as exc:
+        raise CLIError(f"the reference plane is not available ({exc}); install playschool[eval], or pass "
+                       "--skip-reference") from exc
+    try:
+        run = evaluate_served_reference(model, url, tokenizer=args.reference_tokenizer, data=args.data,
+                                        limit=args.limit, shard=shard, num_concurrent=args.concurrency)
+    except ReferencePlaneError as exc:  # ServedModelError included: its message names the URL and the problem
+        raise CLIError(" ".join(str(exc).split())) from exc
+    return run.items, "run", dict(run.manifest.get("model") or {})
 
 
 def _interactional(spec: str, args: argparse.Namespace, out: Path, shard: tuple[int, int] | None) -> list[Any]:
@@ -133,11 +166,14 @@ def _interactional(spec: str, args: argparse.Namespace, out: Path, shard: tuple[
     return run_interactional_plane(spec, out_dir=out, games=args.games, n=args.n, shard=shard,
                                    seed=args.instance_seed,
                                    decoding=decoding, batch_size=args.batch_size, device=args.device,
+                                   reuse_cache=args.reuse_cache, cache_tokens=args.cache_tokens,
                                    concurrency=args.concurrency, progress=not args.quiet)
 
 
-def _config(args: argparse.Namespace, reference: str, base: Any) -> dict[str, Any]:
-    """The reproducibility-relevant settings of this evaluation (the manifest hashes them)."""
+def _config(args: argparse.Namespace, reference: str, base: Any,
+            served: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The reproducibility-relevant settings of this evaluation (the manifest hashes them). ``served``: how the
+    reference plane reached a served learner (recorded only then, so local runs keep their manifest ids)."""
     from playschool.games import game_names, load_game
 
     from .interactional import SPLIT
@@ -151,8 +187,11 @@ def _config(args: argparse.Namespace, reference: str, base: Any) -> dict[str, An
             "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": args.temperature,
                          "seed": args.sampling_seed},
         }
+    ref: dict[str, Any] = {"plane": reference, "limit": args.limit, "data": args.data}
+    if served is not None:
+        ref["served"] = served
     return {"clu2_version": CLU2_VERSION, "registry_fingerprint": registry_fingerprint(), "learner": args.learner,
-            "base": base, "reference": {"plane": reference, "limit": args.limit, "data": args.data},
+            "base": base, "reference": ref,
             "interactional": interactional, "bootstrap": {"seed": args.seed, "n_boot": args.n_boot},
             "shard": args.shard}
 
@@ -182,7 +221,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     base_results = read_results(args.base_results) if args.base_results else None
 
-    items, reference = _reference(args.learner, args, shard)
+    _check_reference_tokenizer(args)
+    items, reference, served = _reference(args.learner, args, shard)
     if reference != "run":
         err_console.print(f"reference plane {reference}")
     items += _interactional(args.learner, args, out / "interactional", shard)
@@ -191,17 +231,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     base_info: dict[str, Any] | None = None
     base_config: Any = None
     if args.base:
-        base_items, base_ref = _reference(args.base, args, shard)
+        base_items, base_ref, base_served = _reference(args.base, args, shard)
         base_items += _interactional(args.base, args, out / "base" / "interactional", shard)
         base_info = {"learner": args.base, "reference": base_ref}
         base_config = {"spec": args.base}
+        if base_served is not None:
+            base_info["reference_served"] = base_served
+            base_config["reference_served"] = base_served
     elif base_results is not None:
         base_items = shard_items(base_results.items, shard)
         base_info = {"learner": base_results.manifest.get("learner", str(args.base_results)),
                      "manifest": base_results.manifest}
         base_config = {"results": base_results.manifest.get("manifest_id")}
 
-    manifest = build_manifest(_config(args, reference, base_config))
+    manifest = build_manifest(_config(args, reference, base_config, served))
     results = build_results(items, manifest, shard=shard, seed=args.seed, n_boot=args.n_boot, base_items=base_items,
                             base_info=base_info)
     _write_all(results, out, [out / "interactional"])
@@ -212,6 +255,20 @@ def _evaluate(args: argparse.Namespace) -> int:
                           "same command again to retry them (recorded episodes are kept)[/red]")
         return 1
     return 0
+
+
+def _check_reference_tokenizer(args: argparse.Namespace) -> None:
+    """``--reference-tokenizer`` is for a served model's reference plane: refuse it where it would be ignored."""
+    from playschool.cli import CLIError
+    from playschool.spec import parse_spec
+
+    if args.reference_tokenizer is None:
+        return
+    if args.skip_reference:
+        raise CLIError("--reference-tokenizer is for the reference plane, which --skip-reference skips")
+    if not any(spec and parse_spec(spec).kind == "openai" for spec in (args.learner, args.base)):
+        raise CLIError("--reference-tokenizer is for a served learner or base (openai:MODEL@URL); local models "
+                       "bring their own tokenizer")
 
 
 def _write_all(results: Any, out: Path, record_dirs: list[Path]) -> None:

@@ -177,7 +177,7 @@ def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence
     items for planned episodes that could not be played.
 
     ``runner_options``: ``seed`` (instance seed, 0), ``decoding`` (a :class:`~playschool.Decoding`),
-    ``batch_size``, ``device``, ``concurrency``, ``progress`` (bool), ``player`` (a ready backend to use
+    ``batch_size``, ``device``, ``reuse_cache``, ``cache_tokens``, ``concurrency``, ``progress`` (bool), ``player`` (a ready backend to use
     instead of loading ``learner_spec``, e.g. in tests).
     """
     from playschool.backends.base import Decoding
@@ -191,7 +191,8 @@ def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence
     player = runner_options.pop("player", None)
     progress = bool(runner_options.pop("progress", False))
     concurrency = int(runner_options.pop("concurrency", 64))
-    load_opts = {k: runner_options.pop(k) for k in ("batch_size", "device") if k in runner_options}
+    load_opts = {k: runner_options.pop(k) for k in ("batch_size", "device", "reuse_cache", "cache_tokens")
+                 if k in runner_options}
     if runner_options:
         raise TypeError(f"unknown runner option(s): {sorted(runner_options)}")
     for g in games or ():

@@ -17,6 +17,10 @@ score is lm-eval's own per-sample value (``acc`` or ``exact_match``); after the 
 scores is checked against lm-eval's aggregate for every lm-eval task, so the numbers in ``results.json`` are
 lm-eval's, item for item.
 
+The model is lm-eval's ``hf`` model (a local folder or Hub id) unless the caller names another lm-eval model
+type and its arguments; :mod:`.served` does that for a model behind an OpenAI-compatible server
+(``local-completions``), after checking that the server returns the prompt log-probabilities it needs.
+
 Heavy imports (``datasets``, ``lm_eval``, ``torch``) stay inside functions: importing this module is cheap.
 """
 
@@ -334,14 +338,34 @@ def _item(task: LmEvalTask, sample: Mapping[str, Any]) -> ItemResult:
     return ItemResult(task=task.clu2_task, item_id=str(doc["id"]), score=score, valid=valid, details=details)
 
 
-def evaluate_reference(model_path: str | Path, *, tasks: Sequence[str] | None = None,
+def _lm_model_args(lm_model: str, model_path: str | Path | None,
+                   model_args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """lm-eval's model arguments: for ``hf`` built from the model folder (:func:`_model_args`); for any other
+    lm-eval model (``local-completions`` for a served model, see :mod:`.served`) exactly ``model_args``."""
+    if lm_model == "hf":
+        if model_path is None:
+            raise ReferencePlaneError("lm-eval's hf model needs a model folder or Hub id")
+        return _model_args(model_path, model_args)
+    if not model_args:
+        raise ReferencePlaneError(f"lm-eval model {lm_model!r} needs its model_args")
+    return dict(model_args)
+
+
+def evaluate_reference(model_path: str | Path | None, *, tasks: Sequence[str] | None = None,
                        data: str | Path | None = None, limit: int | None = None, batch_size: int = 8,
                        device: str = "cpu", shard: tuple[int, int] | None = None,
                        model_args: Mapping[str, Any] | None = None,
-                       cache_dir: str | Path | None = None) -> ReferenceRun:
+                       cache_dir: str | Path | None = None, lm_model: str = "hf",
+                       model_info: Mapping[str, Any] | None = None) -> ReferenceRun:
     """Run the reference plane through lm-eval (arguments as :func:`run_reference_plane`): the items, lm-eval's
     aggregate per lm-eval task and the run manifest. Raises :class:`ReferencePlaneError` (or a subclass) with a
-    clear message; an unknown task id raises the registry's ``UnknownTaskError`` (a subclass of it)."""
+    clear message; an unknown task id raises the registry's ``UnknownTaskError`` (a subclass of it).
+
+    ``lm_model`` is the lm-eval model type: ``"hf"`` (default) loads ``model_path`` and adds ``model_args`` to
+    its arguments; any other type takes ``model_args`` as its complete arguments (``model_path`` unused) and
+    ``model_info`` as the manifest's ``model`` entry. Those arguments are recorded in the manifest, so they must
+    hold no secret (lm-eval's API models read their key from the environment)."""
+    lm_args = _lm_model_args(lm_model, model_path, model_args)
     selected = resolve_tasks(tasks)
     source = resolve_data(data)
     fingerprint = data_fingerprint(source)
@@ -367,10 +391,12 @@ def evaluate_reference(model_path: str | Path, *, tasks: Sequence[str] | None = 
         configs.append({**task.yaml, "dataset_path": source.path, "dataset_kwargs": dataset_kwargs})
     manifest: dict[str, Any] = {
         "plane": "reference", "data": source.label, "data_fingerprint": fingerprint,
-        "limit": limit, "shard": list(shard) if shard else None, "model_args": _model_args(model_path, model_args),
+        "limit": limit, "shard": list(shard) if shard else None, "lm_model": lm_model, "model_args": lm_args,
         "lm_eval_tasks": {t.name: {"clu2_task": t.clu2_task, "config": t.config, "version": t.version,
                                    "n_docs": len(samples.get(t.name, []))} for t in todo},
     }
+    if model_info is not None:
+        manifest["model"] = dict(model_info)
     if not configs:
         return ReferenceRun(items=[], lm_eval={}, manifest=manifest)
 
@@ -382,7 +408,7 @@ def evaluate_reference(model_path: str | Path, *, tasks: Sequence[str] | None = 
     manager = TaskManager(include_path=str(TASKS_DIR), include_defaults=False)
     # bootstrap_iters=0: lm-eval's standard errors are not used (aggregate.py bootstraps over our items).
     with _caller_rng_kept():
-        out = lm_eval.simple_evaluate(model="hf", model_args=manifest["model_args"], tasks=configs,
+        out = lm_eval.simple_evaluate(model=lm_model, model_args=lm_args, tasks=configs,
                                       task_manager=manager, samples=samples, batch_size=batch_size,
                                       device=device, log_samples=True, bootstrap_iters=0)
     if out is None:  # only non-zero ranks of a distributed run get None; we run one process
@@ -446,11 +472,12 @@ def _collect(out: Mapping[str, Any], tasks: Sequence[LmEvalTask], samples: Mappi
     return items, aggregates
 
 
-def run_reference_plane(model_path: str | Path, *, tasks: Sequence[str] | None = None,
+def run_reference_plane(model_path: str | Path | None, *, tasks: Sequence[str] | None = None,
                         data: str | Path | None = None, limit: int | None = None, batch_size: int = 8,
                         device: str = "cpu", shard: tuple[int, int] | None = None,
                         model_args: Mapping[str, Any] | None = None,
-                        cache_dir: str | Path | None = None) -> list[ItemResult]:
+                        cache_dir: str | Path | None = None, lm_model: str = "hf",
+                        model_info: Mapping[str, Any] | None = None) -> list[ItemResult]:
     """Score a Hugging Face causal LM (a local folder or Hub id loadable with ``from_pretrained``) on the CLU2
     reference tasks through lm-eval; one :class:`ItemResult` per scored item.
 
@@ -458,10 +485,12 @@ def run_reference_plane(model_path: str | Path, *, tasks: Sequence[str] | None =
     ``playschool/clu2`` folder, or ``"playschool/clu2@<revision>"``; ``limit``: at most this many items per
     lm-eval task (the first ones); ``shard``: ``(I, N)`` keeps shard I of N (see :func:`select_docs`);
     ``model_args``: added to lm-eval's HF model arguments (``dtype``, ``max_length``, ...); ``cache_dir``: the
-    ``datasets`` cache. :func:`evaluate_reference` does the same and also returns lm-eval's aggregates and the
-    run manifest."""
+    ``datasets`` cache; ``lm_model``/``model_info``: another lm-eval model type than ``hf`` (see
+    :func:`evaluate_reference`; a served model goes through :mod:`.served`, which checks the server first).
+    :func:`evaluate_reference` does the same and also returns lm-eval's aggregates and the run manifest."""
     return evaluate_reference(model_path, tasks=tasks, data=data, limit=limit, batch_size=batch_size,
-                              device=device, shard=shard, model_args=model_args, cache_dir=cache_dir).items
+                              device=device, shard=shard, model_args=model_args, cache_dir=cache_dir,
+                              lm_model=lm_model, model_info=model_info).items
 
 
 __all__ = ["DATA_DIR", "HUB_DATASET", "TASKS_DIR", "DataSource", "LmEvalTask", "ReferenceDataError",

@@ -85,7 +85,8 @@ def _players(args: argparse.Namespace) -> tuple[dict, bool]:
     from .spec import load_player
 
     _quiet_transformers()
-    opts = {"batch_size": args.batch_size, "device": args.device, "concurrency": args.concurrency}
+    opts = {"batch_size": args.batch_size, "device": args.device, "concurrency": args.concurrency,
+            "reuse_cache": args.reuse_cache, "cache_tokens": args.cache_tokens}
     players = {"learner": load_player(args.learner, **opts)}
     self_play = args.teacher == "self"
     if args.teacher not in ("teacher", "self"):
@@ -281,8 +282,8 @@ def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
     p.add_argument("--learner", default=learner_default,
                    nargs="?", const="nano",
                    help=f"model spec of the learner (default: {learner_default}; a bare --learner: nano, the "
-                        "embedded default model); hf:PATH[@REV], openai:MODEL@URL, scripted:FILE, agent:MODULE:ATTR, "
-                        "human, nano, tiny, teacher, random")
+                        "embedded default model); hf:PATH[@REV], vllm:PATH[@REV], openai:MODEL@URL, scripted:FILE, "
+                        "agent:MODULE:ATTR, human, nano, tiny, teacher, random")
     p.add_argument("--teacher", default="teacher",
                    help="who plays the other roles: 'teacher' (the game's programmatic teacher, default), "
                         "'self' (self-play) or a model spec")
@@ -296,10 +297,21 @@ def _model_options(p: argparse.ArgumentParser, *, learner_default: str) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="max conversations per generate call (hf)")
     p.add_argument("--concurrency", type=int, default=64, help="episodes in flight / HTTP requests at once")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (hf)")
+    add_cache_options(p)
     p.add_argument("--feedback", default="all", choices=FEEDBACK_MODES,
                    help="what the learner is shown of the teacher's feedback: 'all' (default), 'environment' "
                         "(clarifications and corrections replaced by a neutral message) or 'none' (environment "
                         "messages too); the game and its scores are unchanged")
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    """The transformers backend's reuse of keys and values (``play``, ``run`` and ``eval`` share these)."""
+    p.add_argument("--reuse-cache", action="store_true",
+                   help="hf: reuse the keys and values of prompts already computed (an episode's earlier turns, "
+                        "instructions shared by episodes) instead of computing them again; same replies, less "
+                        "prefill, more memory")
+    p.add_argument("--cache-tokens", type=int, default=65_536,
+                   help="hf with --reuse-cache: the most tokens whose keys and values are held (default 65536)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -389,4 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m playschool.cli`` this file runs as __main__, a second copy of the module: subcommands
+    # that raise playschool.cli.CLIError would not be caught by this copy's except clause. Run the real one.
+    from playschool.cli import main as _main
+
+    sys.exit(_main())

@@ -1,16 +1,17 @@
 """Model spec strings: one short string names any player on the command line and in manifests.
 
-=============================  =====================================================================
-``hf:PATH`` / ``hf:ID@REV``    a transformers causal LM from a local folder or the Hub (``[hf]`` extra)
-``openai:MODEL@URL``           any OpenAI-compatible chat server (vLLM, TGI, llama.cpp, ...)
-``scripted:FILE``              replies from a JSON list or a text file (one per line), cycled
-``agent:MODULE:ATTR``          a player written in Python (a backend, a factory or a function)
-``human``                      you, at the terminal
-``nano``                       the embedded default: a ~2M-parameter model trained by the SFT recipe, shipped
-``tiny``                       a tiny random-weight transformers model built on first use (plumbing tests)
-``teacher``                    each game's programmatic reference player (the ceiling)
-``random``                     each game's random legal moves in the right format (the chance floor)
-=============================  =====================================================================
+=================================  =====================================================================
+``hf:PATH`` / ``hf:ID@REV``        a transformers causal LM from a local folder or the Hub (``[hf]`` extra)
+``vllm:PATH`` / ``vllm:ID@REV``    a folder or Hub model on vLLM's offline engine, in-process (``[vllm]`` extra, a GPU)
+``openai:MODEL@URL``               any OpenAI-compatible chat server (vLLM, TGI, llama.cpp, ...)
+``scripted:FILE``                  replies from a JSON list or a text file (one per line), cycled
+``agent:MODULE:ATTR``              a player written in Python (a backend, a factory or a function)
+``human``                          you, at the terminal
+``nano``                           the embedded default: a ~2M-parameter model trained by the SFT recipe, shipped
+``tiny``                           a tiny random-weight transformers model built on first use (plumbing tests)
+``teacher``                        each game's programmatic reference player (the ceiling)
+``random``                         each game's random legal moves in the right format (the chance floor)
+=================================  =====================================================================
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from pathlib import Path
 
 from .backends.base import AsyncBackend, Backend
 
-KINDS = ("hf", "openai", "scripted", "agent", "human", "nano", "tiny", "teacher", "random")
+KINDS = ("hf", "vllm", "openai", "scripted", "agent", "human", "nano", "tiny", "teacher", "random")
 _BARE = ("human", "nano", "tiny", "teacher", "random")
 #: Kinds that are local transformers models: everything an ``hf:`` model can do, they can.
 LOCAL_MODELS = ("hf", "nano", "tiny")
+#: Kinds that name a model folder or Hub id, optionally at a revision (``KIND:PATH[@REVISION]``).
+_MODEL_PATHS = ("hf", "vllm")
 
 
 class SpecError(ValueError):
@@ -53,19 +56,19 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec(spec)
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
-        raise SpecError(f"cannot read model spec {spec!r}; use one of: hf:PATH[@REVISION], openai:MODEL@URL, "
-                        "scripted:FILE, agent:MODULE:ATTR, human, nano, tiny, teacher, random")
+        raise SpecError(f"cannot read model spec {spec!r}; use one of: hf:PATH[@REVISION], vllm:PATH[@REVISION], "
+                        "openai:MODEL@URL, scripted:FILE, agent:MODULE:ATTR, human, nano, tiny, teacher, random")
     if kind == "openai":
         model, at, url = rest.partition("@")
         if not at or not model or not url.startswith(("http://", "https://")):
             raise SpecError(f"an OpenAI-compatible spec is openai:MODEL@http(s)://HOST[:PORT]/v1, got {spec!r}")
         return ModelSpec("openai", model, url=url.rstrip("/"))
-    if kind == "hf":
+    if kind in _MODEL_PATHS:
         target, at, rev = rest.rpartition("@")
         # Only a suffix without a slash is a revision: "org/model@main", not "/path/with@sign/model".
         if at and target and "/" not in rev:
-            return ModelSpec("hf", target, revision=rev)
-        return ModelSpec("hf", rest)
+            return ModelSpec(kind, target, revision=rev)
+        return ModelSpec(kind, rest)
     return ModelSpec(kind, rest)
 
 
@@ -74,8 +77,9 @@ def _looks_like_path(target: str) -> bool:
 
 
 def check_hf_target(spec: ModelSpec) -> None:
-    """Fail early, in one line, on a local model folder that cannot hold a model (before any library loads)."""
-    if spec.kind != "hf" or not _looks_like_path(spec.target):
+    """Fail early, in one line, on a local model folder (``hf:`` or ``vllm:``) that cannot hold a model (before
+    any library loads)."""
+    if spec.kind not in _MODEL_PATHS or not _looks_like_path(spec.target):
         return
     folder = Path(spec.target).expanduser()
     if not folder.exists():
@@ -109,8 +113,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "auto",
-                concurrency: int = 16, timeout: float = 120.0) -> Backend | AsyncBackend:
-    """Build the backend a spec names. Heavy libraries are imported only for the kinds that need them."""
+                concurrency: int = 16, timeout: float = 120.0, reuse_cache: bool = False,
+                cache_tokens: int = 65_536) -> Backend | AsyncBackend:
+    """Build the backend a spec names. Heavy libraries are imported only for the kinds that need them.
+
+    ``reuse_cache``/``cache_tokens``: local transformers models reuse the keys and values of prompts already
+    computed (see :meth:`~playschool.backends.hf.HFBackend.set_cache_reuse`); other kinds ignore them."""
     s = parse_spec(spec) if isinstance(spec, str) else spec
     if s.kind in LOCAL_MODELS:
         try:
@@ -118,15 +126,19 @@ def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "a
         except ImportError as exc:
             raise SpecError(f"{s} needs transformers and torch: pip install 'playschool[hf]' ({exc})") from exc
         if s.kind != "hf":
-            return HFBackend(embedded_model_path(s), device=device, max_batch_size=batch_size)
+            return HFBackend(embedded_model_path(s), device=device, max_batch_size=batch_size,
+                             reuse_cache=reuse_cache, cache_tokens=cache_tokens)
         check_hf_target(s)
         try:
-            return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size)
+            return HFBackend(s.target, revision=s.revision, device=device, max_batch_size=batch_size,
+                             reuse_cache=reuse_cache, cache_tokens=cache_tokens)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             # transformers raises many kinds (no network, a corrupt folder, an unknown architecture): one line
             # that names the spec and the reason is what a user needs, not a traceback.
             where = "the Hub (no network, or no such model/revision?)" if not _looks_like_path(s.target) else "its folder"
             raise SpecError(f"{s}: cannot load the model from {where}: {_one_line(exc)}") from exc
+    if s.kind == "vllm":
+        return _load_vllm(s)
     if s.kind == "openai":
         from .backends.openai import OpenAIBackend
 
@@ -150,3 +162,20 @@ def load_player(spec: str | ModelSpec, *, batch_size: int = 32, device: str = "a
     from .players import HumanPlayer
 
     return HumanPlayer()
+
+
+def _load_vllm(s: ModelSpec) -> Backend:
+    """A ``vllm:`` spec: vLLM's engine schedules its own batches on the GPU, so ``batch_size`` and ``device``
+    (transformers options) do not apply; the runner's concurrency bounds what is in flight."""
+    try:
+        from .backends.vllm import VLLMBackend, import_vllm
+
+        import_vllm()
+    except ImportError as exc:
+        raise SpecError(f"{s}: {exc}") from exc  # says to pip install 'playschool[vllm]'
+    check_hf_target(s)
+    try:
+        return VLLMBackend(s.target, revision=s.revision)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        where = "the Hub (no network, or no such model/revision?)" if not _looks_like_path(s.target) else "its folder"
+        raise SpecError(f"{s}: cannot load the model from {where}: {_one_line(exc)}") from exc

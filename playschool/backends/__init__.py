@@ -1,7 +1,8 @@
 """Model backends: everything that maps conversations to replies.
 
-``HFBackend`` is imported lazily (on first attribute access) so that ``import playschool.backends`` does
-not pull in torch and transformers for users who only talk to HTTP servers or play scripted games.
+``HFBackend`` and ``VLLMBackend`` are imported lazily (on first attribute access) so that
+``import playschool.backends`` does not pull in torch, transformers or vLLM for users who only talk to HTTP
+servers or play scripted games.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from playschool.backends.base import (
     Conversation,
     Decoding,
     Reply,
+    Usage,
 )
 from playschool.backends.openai import OpenAIBackend
 
 if TYPE_CHECKING:
     from playschool.backends.hf import HFBackend
+    from playschool.backends.vllm import VLLMBackend
 
 
 def __getattr__(name: str) -> Any:
@@ -30,6 +33,10 @@ def __getattr__(name: str) -> Any:
         from playschool.backends.hf import HFBackend
 
         return HFBackend
+    if name == "VLLMBackend":
+        from playschool.backends.vllm import VLLMBackend
+
+        return VLLMBackend
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -44,4 +51,6 @@ __all__ = [
     "HFBackend",
     "OpenAIBackend",
     "Reply",
+    "Usage",
+    "VLLMBackend",
 ]

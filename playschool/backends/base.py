@@ -81,6 +81,49 @@ class Reply:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Usage:
+    """What a backend's model calls cost, summed since it was made (or since :meth:`reset`).
+
+    ``prompt_tokens`` counts every prompt token of every request; ``cached_prompt_tokens`` those whose
+    keys and values came from a cache (a reused prefix) instead of being computed again. Their difference is the
+    prefill work actually done, the number that cache reuse and prefix caching exist to cut.
+    """
+
+    calls: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    completion_tokens: int = 0
+    #: Prefix tokens computed ahead of the requests that then found them cached (a prefix shared in one call).
+    warmed_tokens: int = 0
+
+    @property
+    def computed_prompt_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_prompt_tokens + self.warmed_tokens
+
+    def add(self, replies: Sequence[Reply]) -> None:
+        """Count one model call that produced ``replies`` (a reply's ``meta["cached_tokens"]`` is its cache hit).
+        Error replies are left out: their prompts never reached the model."""
+        self.calls += 1
+        for reply in replies:
+            if reply.error is not None:
+                continue
+            self.requests += 1
+            self.prompt_tokens += reply.prompt_tokens
+            self.cached_prompt_tokens += int(reply.meta.get("cached_tokens", 0))
+            self.completion_tokens += reply.completion_tokens
+
+    def reset(self) -> None:
+        self.calls = self.requests = self.prompt_tokens = self.cached_prompt_tokens = self.completion_tokens = 0
+        self.warmed_tokens = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"calls": self.calls, "requests": self.requests, "prompt_tokens": self.prompt_tokens,
+                "cached_prompt_tokens": self.cached_prompt_tokens, "warmed_tokens": self.warmed_tokens,
+                "computed_prompt_tokens": self.computed_prompt_tokens, "completion_tokens": self.completion_tokens}
+
+
 @runtime_checkable
 class Backend(Protocol):
     """Maps a batch of conversations to one reply each, in order.

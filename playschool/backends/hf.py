@@ -8,6 +8,7 @@ length so that chunks carry little padding, and runs one ``model.generate`` per 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,16 +21,17 @@ from transformers import (
     LogitsProcessor,
     LogitsProcessorList,
 )
+from transformers.generation.utils import GenerateDecoderOnlyOutput
 
 from playschool.backends.base import (
     BACKEND_ERROR,
-    CONTEXT_OVERFLOW,
     Conversation,
     Decoding,
     Reply,
-    request_seed,
+    Usage,
 )
-from playschool.games.seeding import stable_seed
+from playschool.backends.hf_cache import BLOCK, PrefixStore, batched_past, reusable, row_kv
+from playschool.backends.prompts import eos_token_ids, kept_tokens, prepare
 
 
 class HFBackend:
@@ -50,6 +52,8 @@ class HFBackend:
         dtype: str | torch.dtype = "auto",
         max_batch_size: int = 32,
         max_context: int | None = None,
+        reuse_cache: bool = False,
+        cache_tokens: int = 65_536,
     ) -> None:
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be >= 1")
@@ -67,6 +71,7 @@ class HFBackend:
         model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, **load_kwargs)
         model.to(self.device).eval()  # type: ignore[arg-type]  # transformers' stub of .to is too narrow
         self._setup(model, tokenizer, max_context)
+        self.set_cache_reuse(reuse_cache, cache_tokens)
         self.name = f"hf:{self.path}" + (f"@{revision}" if revision else "")
 
     @classmethod
@@ -83,6 +88,7 @@ class HFBackend:
         self.path, self.revision, self.max_batch_size = name, None, max_batch_size
         self.device = next(model.parameters()).device
         self._setup(model, copy.deepcopy(tokenizer), max_context)
+        self.set_cache_reuse(False)
         self.name = name
         return self
 
@@ -95,8 +101,9 @@ class HFBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = model
+        self.usage = Usage()
         self.max_context: int | None = max_context or getattr(self.model.config, "max_position_embeddings", None)
-        self.eos_ids = _eos_ids(self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id)
+        self.eos_ids = eos_token_ids(self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id)
         self.pad_id: int = self.tokenizer.pad_token_id
         # The checkpoint's generation_config.json may carry sampling or penalty defaults (a repetition
         # penalty, top-k, a temperature) that generate() would merge into any configuration we pass: replace
@@ -108,6 +115,20 @@ class HFBackend:
         # Hub loads record the resolved commit; local folders have none.
         self.commit: str | None = getattr(self.model.config, "_commit_hash", None)
 
+    def set_cache_reuse(self, on: bool, cache_tokens: int = 65_536) -> None:
+        """Reuse keys and values across calls (see :mod:`playschool.backends.hf_cache`): a prompt's longest
+        prefix already computed (the episode's previous turn and reply, or instructions shared with another
+        episode) is not computed again. ``cache_tokens`` bounds the tokens held (each costs
+        ``2 * layers * kv_heads * head_dim`` numbers of the model's dtype). Greedy replies stay the same up to
+        floating-point summation order. A model whose cache is not plain keys and values (sliding windows,
+        recurrent layers) keeps computing everything; :attr:`cache_reuse_off` says why."""
+        self.prefix_store: PrefixStore | None = None
+        self.cache_reuse_off: str | None = "not asked for"
+        if on:
+            self.cache_reuse_off = reusable(self.model)
+            if self.cache_reuse_off is None:
+                self.prefix_store = PrefixStore(cache_tokens)
+
     def describe(self) -> dict[str, Any]:
         """What a run manifest needs to reload exactly this model."""
         return {
@@ -118,6 +139,8 @@ class HFBackend:
             "device": str(self.device),
             "num_parameters": self.model.num_parameters(),
             "max_context": self.max_context,
+            "cache_reuse": (None if self.prefix_store is None
+                            else {"max_tokens": self.prefix_store.max_tokens, "block": BLOCK}),
             # What the checkpoint asked generate() to do by default, and we deliberately do not.
             "generation_defaults_ignored": {k: v for k, v in self.checkpoint_generation_defaults.items()
                                             if k not in ("bos_token_id", "eos_token_id", "pad_token_id",
@@ -126,37 +149,10 @@ class HFBackend:
 
     def generate(self, conversations: Sequence[Conversation], decoding: Decoding) -> list[Reply]:
         """One reply per conversation, in input order; never raises for a single bad conversation."""
-        replies: list[Reply | None] = [None] * len(conversations)
-        pending: list[tuple[int, list[int]]] = []  # (input index, prompt ids)
-        self._row_seeds: dict[int, int] = {}
-        seen: dict[tuple[int, ...], int] = {}
-        for i, conversation in enumerate(conversations):
-            try:
-                text = self.tokenizer.apply_chat_template(
-                    list(conversation), tokenize=False, add_generation_prompt=True
-                )
-                # The template already writes BOS; adding special tokens again would double it.
-                ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-            except Exception as exc:  # a template may reject a conversation (e.g. role order)
-                replies[i] = Reply(text="", error=BACKEND_ERROR, detail=f"chat template failed: {exc!r}")
-                continue
-            needed = len(ids) + decoding.max_new_tokens
-            if self.max_context is not None and needed > self.max_context:
-                replies[i] = Reply(
-                    text="", prompt_tokens=len(ids), error=CONTEXT_OVERFLOW,
-                    detail=f"prompt {len(ids)} + max_new_tokens {decoding.max_new_tokens} "
-                           f"> context {self.max_context}",
-                )
-                continue
-            pending.append((i, ids))
-            # A sample depends on the request's seed (the runner's: decoding seed, episode and turn) and the
-            # conversation, never on batching, sorting or chunking. Without a request seed, identical
-            # conversations in one call (a GRPO group) still get distinct samples through their copy index.
-            copy = seen.get(tuple(ids), 0)
-            seen[tuple(ids)] = copy + 1
-            own = getattr(conversation, "seed", None)
-            self._row_seeds[i] = (stable_seed(request_seed(conversation, decoding.seed), *ids) if own is not None
-                                  else stable_seed(decoding.seed, copy, *ids))
+        # Rendering, error replies and per-request seeds follow the rules every local backend shares.
+        replies, prepared = prepare(self.tokenizer, conversations, decoding, self.max_context)
+        self._row_seeds = {p.index: p.seed for p in prepared}
+        pending = [(p.index, p.ids) for p in prepared]  # (input index, prompt ids)
 
         # Similar lengths side by side means little padding in each chunk.
         pending.sort(key=lambda item: len(item[1]))
@@ -164,7 +160,9 @@ class HFBackend:
             chunk = pending[start:start + self.max_batch_size]
             for (i, _), reply in zip(chunk, self._generate_chunk(chunk, decoding), strict=True):
                 replies[i] = reply
-        return [r for r in replies if r is not None]
+        out = [r for r in replies if r is not None]
+        self.usage.add(out)
+        return out
 
     def _generate_chunk(self, chunk: list[tuple[int, list[int]]], decoding: Decoding) -> list[Reply]:
         """Run one batched ``generate`` over a chunk; on CUDA out-of-memory, split it and try again."""
@@ -188,10 +186,16 @@ class HFBackend:
 
     @torch.inference_mode()
     def _generate_batch(self, chunk: list[tuple[int, list[int]]], decoding: Decoding) -> list[Reply]:
-        width = max(len(ids) for _, ids in chunk)
-        # Left padding: every prompt ends at the same column, so new tokens line up for all rows.
-        input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + ids for _, ids in chunk])
-        attention_mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for _, ids in chunk])
+        store = self.prefix_store
+        if store is not None:
+            self._warm_shared_prefixes(store, [ids for _, ids in chunk])
+        # Each row's longest prefix already computed (never the whole prompt: generate needs a token to feed).
+        hits = [store.lookup(ids, len(ids) - 1) if store is not None else (0, None) for _, ids in chunk]
+        prefixes = [store.get(eid, n) if store is not None and eid is not None else None for n, eid in hits]
+        # Left padding: every prompt ends at the same column, so new tokens line up for all rows. With cached
+        # prefixes, each row's prefix is right-aligned in the first columns and the rest after it.
+        layout = batched_past([ids for _, ids in chunk], prefixes, self.pad_id)
+        width = layout.input_ids.shape[1]
         kwargs: dict[str, Any] = {"generation_config": self._generation_config(decoding)}
         if not decoding.greedy:
             # generate() cannot take a torch.Generator, so sampling happens in a logits processor with one
@@ -200,23 +204,68 @@ class HFBackend:
             kwargs["logits_processor"] = LogitsProcessorList(
                 [_SeededSampler([self._row_seeds[i] for i, _ in chunk], decoding, self.device)]
             )
-        out = self.model.generate(
-            input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device), **kwargs
-        )
-        new_tokens = out[:, width:].tolist()
+        if store is not None:
+            kwargs["generation_config"].return_dict_in_generate = True
+            if layout.past is not None:
+                from transformers import DynamicCache
+
+                kwargs[_CACHE_KWARG] = DynamicCache(
+                    ddp_cache_data=[(k.to(self.device), v.to(self.device)) for k, v in layout.past],
+                    config=self.model.config)
+        out = self.model.generate(input_ids=layout.input_ids.to(self.device),
+                                  attention_mask=layout.attention_mask.to(self.device), **kwargs)
+        sequences = out.sequences if store is not None else out
+        new_tokens = sequences[:, width:].tolist()
 
         replies = []
-        for (_, ids), row in zip(chunk, new_tokens, strict=True):
+        for r, ((_, ids), row) in enumerate(zip(chunk, new_tokens, strict=True)):
             # Count up to and including the first EOS; what follows is padding added after the row finished.
-            stop = next((k for k, tok in enumerate(row) if tok in self.eos_ids), None)
-            kept = row if stop is None else row[: stop + 1]
+            kept, stopped = kept_tokens(row, self.eos_ids)
+            if store is not None:
+                self._remember(store, getattr(out, _CACHE_KWARG), r, layout.attention_mask[r], ids, kept, hits[r])
             replies.append(Reply(
                 text=str(self.tokenizer.decode(kept, skip_special_tokens=True)),
                 prompt_tokens=len(ids),
                 completion_tokens=len(kept),
-                meta={"finish_reason": "length" if stop is None else "stop"},
+                meta={"finish_reason": "stop" if stopped else "length", "cached_tokens": layout.cached[r]},
             ))
         return replies
+
+    def _warm_shared_prefixes(self, store: PrefixStore, prompts: list[list[int]]) -> None:
+        """Compute once a prefix that several prompts of this call share and nothing holds yet (every episode
+        of a game starting together with the same instructions; a group of identical prompts): otherwise each
+        row would compute it, since rows of one call cannot see each other's keys."""
+        cold = sorted(ids for ids in prompts if store.lookup(ids, len(ids) - 1)[0] < 2 * BLOCK)
+        start = 0
+        while start < len(cold):
+            # A run of sorted prompts whose neighbours share at least two blocks shares their smallest overlap.
+            shared, end = len(cold[start]) - 1, start + 1
+            while end < len(cold):
+                overlap = min(len(os.path.commonprefix([cold[end - 1], cold[end]])), len(cold[end]) - 1)
+                if overlap < 2 * BLOCK:
+                    break
+                shared, end = min(shared, overlap), end + 1
+            if end - start > 1:
+                ids = cold[start][:shared]
+                out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True)
+                cache = getattr(out, _CACHE_KWARG)
+                store.put(ids, row_kv(cache, 0, torch.arange(len(ids), device=self.device)), prompt_len=len(ids))
+                self.usage.warmed_tokens += len(ids)
+            start = end
+
+    def _remember(self, store: PrefixStore, cache: Any, row: int, mask: torch.Tensor, ids: list[int],
+                  kept: list[int], hit: tuple[int, int | None]) -> None:
+        """Hold one row's prompt and reply for later turns. The cache has every token fed: the prompt and the
+        reply but its last token (generated, never fed back)."""
+        width = mask.shape[0]
+        fed = min(len(kept), cache.get_seq_length() - width)
+        positions = torch.cat([mask.nonzero().flatten(), torch.arange(width, width + fed)]).to(self.device)
+        store.put(ids + kept[:fed], row_kv(cache, row, positions), prompt_len=len(ids),
+                  source=None if hit[1] is None else (hit[1], hit[0]))
+
+
+# transformers 5 renamed generate()'s and its output's `past_key_values` to `cache` (the old name warns).
+_CACHE_KWARG = "cache" if "cache" in getattr(GenerateDecoderOnlyOutput, "__dataclass_fields__", {}) else "past_key_values"
 
 
 class _SeededSampler(LogitsProcessor):
@@ -241,12 +290,6 @@ class _SeededSampler(LogitsProcessor):
         ])
         forced = torch.full_like(scores, float("-inf"))
         return forced.scatter(-1, picks.unsqueeze(-1), 0.0)  # type: ignore[return-value]
-
-
-def _eos_ids(config_eos: int | list[int] | None, tokenizer_eos: int | None) -> list[int]:
-    """All token ids that end a reply (generation configs may list several, e.g. ``<|eot_id|>``)."""
-    ids = config_eos if isinstance(config_eos, list) else [config_eos]
-    return sorted({i for i in [*ids, tokenizer_eos] if i is not None})
 
 
 __all__ = ["HFBackend"]

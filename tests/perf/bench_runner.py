@@ -2,9 +2,15 @@
 
 1. Batched runner vs the same runner forced to one model call at a time (how clembench plays), on the same
    episodes with the same greedy model: episodes/s of each and the ratio.
-2. Engine throughput with scripted players (no model): moves/s on one core.
+2. Prefill: the same episodes played by the transformers backend computing every prompt in full (before) and
+   reusing the keys and values of prompts it has seen (after): prompt tokens computed per generated token,
+   replies/s, and whether the transcripts are identical. With ``--vllm-standin`` also the prompt tokens vLLM's
+   block prefix caching would compute for the same requests (counted by the CPU stand-in of its engine; vLLM
+   itself needs a GPU).
+3. Engine throughput with scripted players (no model): moves/s on one core.
 
     python tests/perf/bench_runner.py                       # tiny model on CPU, 64 wordle episodes
+    python tests/perf/bench_runner.py --only prefill --shape small --game taboo --episodes 32
     python tests/perf/bench_runner.py --shape 8b --device cuda --episodes 64   # 8B-shaped random bf16 model
 """
 
@@ -31,9 +37,17 @@ def _model(args: argparse.Namespace, tmp: Path):
     from playschool.backends.hf import HFBackend
     from playschool.tiny import build_tiny_model
 
-    if args.shape == "tiny":
-        path = build_tiny_model(tmp / "tiny")
-        return (lambda bs: HFBackend(path, device=args.device, max_batch_size=bs)), "tiny (random init)"
+    if args.shape in ("tiny", "small"):
+        # small: a ~40M-parameter Llama shape (random init), where prefill costs what it does in real models.
+        dims = {} if args.shape == "tiny" else {"hidden_size": 512, "layers": 8, "heads": 8, "intermediate_size": 1408}
+        path = build_tiny_model(tmp / args.shape, **dims)
+        backend = HFBackend(path, device=args.device, max_batch_size=args.episodes)
+
+        def make_small(bs: int) -> HFBackend:
+            backend.max_batch_size = bs
+            return backend
+
+        return make_small, f"{args.shape} (random init)"
     # An 8B-shaped Llama (Llama-3-8B dimensions, random bf16 weights; vocabulary of the tiny tokenizer).
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig
@@ -81,6 +95,60 @@ def bench_batching(args: argparse.Namespace) -> None:
               f"(target >= 5x); identical transcripts in {same}/{len(tasks)} episodes")
 
 
+def _play(backend, tasks, decoding: Decoding, concurrency: int):
+    backend.usage.reset()
+    summary = Runner({"learner": backend}, decoding=decoding, concurrency=concurrency).run(tasks)
+    return summary, backend.usage.to_dict()
+
+
+def bench_prefill(args: argparse.Namespace) -> None:
+    decoding = Decoding(max_new_tokens=args.max_new_tokens)
+    with tempfile.TemporaryDirectory() as tmp:
+        make, label = _model(args, Path(tmp))
+        backend = make(args.batch)
+        tasks = _tasks(args.game, args.episodes, args.role)
+        _play(backend, tasks[:2], decoding, args.batch)  # warm-up: first-call costs stay out of both rows
+        rows = {}
+        for mode, reuse in (("recompute every prompt", False), ("reuse keys/values", True)):
+            backend.set_cache_reuse(reuse, args.cache_tokens)
+            summary, usage = _play(backend, tasks, decoding, args.batch)
+            rows[mode] = (summary, usage)
+            print(f"  {mode:>24}: {usage['prompt_tokens']:>7} prompt tokens, {usage['computed_prompt_tokens']:>7} "
+                  f"computed, {usage['completion_tokens']:>6} generated -> "
+                  f"{usage['computed_prompt_tokens'] / max(1, usage['completion_tokens']):6.1f} computed per "
+                  f"generated; {usage['requests'] / summary.seconds:6.1f} replies/s ({usage['calls']} calls, "
+                  f"{summary.seconds:.1f}s)")
+        (a, ua), (b, ub) = rows.values()
+        same = sum(x.turns == y.turns for x, y in zip(sorted(a.records, key=lambda r: r.key),
+                                                      sorted(b.records, key=lambda r: r.key)))
+        print(f"  model: {label}, device {args.device}, {args.game}/{args.role}, batch {args.batch}, "
+              f"max_new_tokens {args.max_new_tokens}, {len(tasks)} episodes")
+        print(f"  prompt tokens computed: x{ub['computed_prompt_tokens'] / max(1, ua['computed_prompt_tokens']):.3f}; "
+              f"replies/s: x{(ub['requests'] / b.seconds) / (ua['requests'] / a.seconds):.2f} (after / before); "
+              f"identical transcripts in {same}/{len(tasks)} episodes")
+        if args.vllm_standin:
+            _vllm_counts(args, backend, tasks, decoding, ua)
+
+
+def _vllm_counts(args: argparse.Namespace, hf, tasks, decoding: Decoding, before: dict) -> None:
+    """vLLM's prefix-cache hits for the same episodes, counted by the stand-in engine (tokens, not time)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from vllm_standin import StandInEngine
+
+    from playschool.backends.vllm import VLLMBackend
+
+    engine = StandInEngine(hf.model, hf.tokenizer)
+    backend = VLLMBackend.from_engine(engine, hf.tokenizer, name="vllm:stand-in")
+    summary, usage = _play(backend, tasks, decoding, args.batch)
+    print(f"  {'vLLM prefix caching':>24}: {usage['prompt_tokens']:>7} prompt tokens, "
+          f"{usage['computed_prompt_tokens']:>7} computed, {usage['completion_tokens']:>6} generated -> "
+          f"{usage['computed_prompt_tokens'] / max(1, usage['completion_tokens']):6.1f} computed per generated "
+          f"(x{usage['computed_prompt_tokens'] / max(1, before['computed_prompt_tokens']):.3f} of recomputing; "
+          f"block-level hits as the stand-in counts them, no timing)")
+
+
 def bench_engine(args: argparse.Namespace) -> None:
     """Scripted players: what the engine itself costs per move, game logic and records included."""
     words = ["GUESS: crane", "GUESS: slate", "GUESS: light", "hello", "GUESS: pious", "GUESS: zzzzz"]
@@ -104,15 +172,22 @@ def main() -> None:
     parser.add_argument("--game", default="wordle")
     parser.add_argument("--role", default="guesser")
     parser.add_argument("--max-new-tokens", type=int, default=128, help="the CLI default")
-    parser.add_argument("--shape", choices=["tiny", "8b"], default="tiny")
+    parser.add_argument("--shape", choices=["tiny", "small", "8b"], default="tiny")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch", type=int, default=16, help="prefill: the runner's batch (and concurrency)")
+    parser.add_argument("--cache-tokens", type=int, default=65_536, help="prefill: tokens the reuse may hold")
+    parser.add_argument("--vllm-standin", action="store_true", help="prefill: also count vLLM's prefix-cache hits")
+    parser.add_argument("--only", choices=["batching", "prefill", "engine"], help="run one section")
     parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
-    print("batched runner vs one call at a time")
-    bench_batching(args)
-    if not args.skip_engine:
-        print("engine throughput")
-        bench_engine(args)
+    sections = [("batched runner vs one call at a time", "batching", bench_batching),
+                ("prefill: recompute vs reuse", "prefill", bench_prefill),
+                ("engine throughput", "engine", bench_engine)]
+    for title, key, run in sections:
+        if (args.only and key != args.only) or (key == "engine" and args.skip_engine):
+            continue
+        print(title)
+        run(args)
     print(json.dumps({"note": "ratios are measured in this process, side by side"}))
 
 
