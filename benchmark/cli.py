@@ -296,9 +296,29 @@ def _merge(args: argparse.Namespace) -> int:
 
     merged = merge_results(args.dirs, allow_partial=args.allow_partial)
     out = Path(args.merge_out)
-    _write_all(merged, out, [Path(d) / "interactional" for d in args.dirs if Path(d).is_dir()])
+    shards = [Path(d) for d in args.dirs if Path(d).is_dir()]
+    _merge_records(merged.items, [d / "interactional" for d in shards], out / "interactional")
+    _merge_records(merged.base_items, [d / "base" / "interactional" for d in shards], out / "base" / "interactional")
+    _write_all(merged, out, [out / "interactional"])
     print_summary(merged, out)
     return 0
+
+
+def _merge_records(items: Any, shard_dirs: list[Path], out_dir: Path) -> None:
+    """The shards' records of the merged items' episodes, in one ``records.jsonl`` (so the merged folder is a
+    whole evaluation: its records can be replayed, re-scored or uploaded like an unsharded run's)."""
+    from playschool.store import RecordStore
+
+    from .interactional import planned_records
+
+    keys = {i.details["episode"] for i in items if i.details.get("episode")}
+    dirs = [d for d in shard_dirs if (d / "records.jsonl").is_file()]
+    if not keys or not dirs:
+        return
+    with RecordStore(out_dir) as store:
+        for record in (r for d in dirs for r in planned_records(d, keys)):
+            if record.key not in store:  # a re-run of merge into the same folder appends nothing twice
+                store.append(record)
 
 
 # ------------------------------------------------------------------------------------------ summary

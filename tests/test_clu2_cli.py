@@ -95,9 +95,30 @@ def test_both_planes_shards_and_merge_equal_the_unsharded_run(tmp_path: Path, pl
     assert [i.key for i in merged.items] == [i.key for i in whole.items]
     assert merged.manifest["manifest_id"] == whole.manifest["manifest_id"]
     assert (tmp_path / "m" / "report.html").is_file() and (tmp_path / "m" / "transcripts" / "index.html").is_file()
+    # The merged folder holds the shards' records, as the unsharded run does (so it can be replayed or uploaded).
+    assert _episodes(tmp_path / "m" / "interactional") == _episodes(tmp_path / "all" / "interactional") != {}
     # A second merge of the same shards into the same folder, and a broken shard: clear error, status 2.
     (tmp_path / "s1" / "results.json").write_text("{")
     assert main(["eval", "merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "m")]) == 2
+
+
+def _episodes(run_dir: Path) -> dict[str, Any]:
+    """Each record's turns and scores by episode key (timing and manifest differ between runs)."""
+    from playschool.store import iter_records
+
+    return {r.key: (r.to_dict()["turns"], r.scores, r.outcome) for r in iter_records(run_dir)}
+
+
+def test_sharded_runs_with_a_base_merge_both_records(tmp_path: Path, planes: list[str]) -> None:
+    args = ["--learner", "hf:/models/good", "--base", "hf:/models/base", *ARGS]
+    assert main(["eval", *args, "--out", str(tmp_path / "all")]) == 0
+    for k in range(2):
+        assert main(["eval", *args, "--shard", f"{k}/2", "--out", str(tmp_path / f"s{k}")]) == 0
+    assert main(["eval", "merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "m")]) == 0
+    for sub in ("interactional", "base/interactional"):
+        merged, whole = _episodes(tmp_path / "m" / sub), _episodes(tmp_path / "all" / sub)
+        assert merged == whole and whole
+    assert read_results(tmp_path / "m").improvement == read_results(tmp_path / "all").improvement
 
 
 def test_base_model_gives_a_paired_improvement(tmp_path: Path, planes: list[str],

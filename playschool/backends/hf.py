@@ -172,6 +172,8 @@ class HFBackend:
             if len(chunk) == 1:
                 return [Reply(text="", prompt_tokens=len(chunk[0][1]), error=BACKEND_ERROR,
                               detail="CUDA out of memory for a single conversation")]
+            if self.prefix_store is not None:
+                self.prefix_store.clear()  # held keys and values are the first memory to give back
             torch.cuda.empty_cache()
             half = len(chunk) // 2
             return self._generate_chunk(chunk[:half], decoding) + self._generate_chunk(chunk[half:], decoding)

@@ -10,7 +10,8 @@
 3. Engine throughput with scripted players (no model): moves/s on one core.
 
     python tests/perf/bench_runner.py                       # tiny model on CPU, 64 wordle episodes
-    python tests/perf/bench_runner.py --only prefill --shape small --game taboo --episodes 32
+    python tests/perf/bench_runner.py --only prefill --shape nano --game taboo --role guesser --episodes 32 \
+        --max-new-tokens 40 --vllm-standin      # prompt tokens computed per generated token, before/after
     python tests/perf/bench_runner.py --shape 8b --device cuda --episodes 64   # 8B-shaped random bf16 model
 """
 
@@ -37,6 +38,16 @@ def _model(args: argparse.Namespace, tmp: Path):
     from playschool.backends.hf import HFBackend
     from playschool.tiny import build_tiny_model
 
+    if args.shape == "nano":  # the embedded default: trained, so its episodes run as long as a real model's
+        from playschool.nano import nano_model_path
+
+        backend = HFBackend(nano_model_path(), device=args.device, max_batch_size=args.episodes)
+
+        def make_nano(bs: int) -> HFBackend:
+            backend.max_batch_size = bs
+            return backend
+
+        return make_nano, "nano (the embedded default model)"
     if args.shape in ("tiny", "small"):
         # small: a ~40M-parameter Llama shape (random init), where prefill costs what it does in real models.
         dims = {} if args.shape == "tiny" else {"hidden_size": 512, "layers": 8, "heads": 8, "intermediate_size": 1408}
@@ -172,7 +183,7 @@ def main() -> None:
     parser.add_argument("--game", default="wordle")
     parser.add_argument("--role", default="guesser")
     parser.add_argument("--max-new-tokens", type=int, default=128, help="the CLI default")
-    parser.add_argument("--shape", choices=["tiny", "small", "8b"], default="tiny")
+    parser.add_argument("--shape", choices=["tiny", "nano", "small", "8b"], default="tiny")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=16, help="prefill: the runner's batch (and concurrency)")
     parser.add_argument("--cache-tokens", type=int, default=65_536, help="prefill: tokens the reuse may hold")
