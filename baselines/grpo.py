@@ -95,6 +95,9 @@ class GRPORecipe:
                                                                           "pass (less memory, slower)"})
     use_vllm: bool = field(default=False, metadata={"help": "generate rollouts with TRL's vLLM engine (GPU)"})
     rollout_batch: int = field(default=64, metadata={"help": "most conversations per generate call"})
+    reuse_cache: bool = field(default=False, metadata={"help": "rollouts reuse keys/values within a step (a "
+                                                              "group's shared prompt, an episode's history); "
+                                                              "cleared whenever the weights change"})
     seed: int = 0
     use_cpu: bool = False
     recipe: str = "grpo"
@@ -176,6 +179,11 @@ class Rollouts:
                 model = trainer.accelerator.unwrap_model(trainer.model)
                 self._backend = HFBackend.from_model(model, self.tokenizer, max_batch_size=self.cfg.rollout_batch,
                                                      max_context=self.cfg.max_length)
+                self._backend.set_cache_reuse(self.cfg.reuse_cache)
+        # Keys and values computed with last step's weights are wrong for this step's: nothing held survives it.
+        store = getattr(self._backend, "prefix_store", None)
+        if store is not None:
+            store.clear()
         return self._backend
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:

@@ -114,6 +114,48 @@ def test_groups_are_played_batched_and_each_copy_is_its_own_sample(tiny_model_pa
         json.dumps([t.text for t in r.turns]) for r in batch.records)
 
 
+def test_rollouts_with_cache_reuse_are_the_same_samples_and_go_stale_with_the_weights(tiny_model_path: Path,
+                                                                                      tokenizer: Any) -> None:
+    import torch
+    from playschool.baselines.grpo import GRPORecipe, Rollouts
+    from transformers import AutoModelForCausalLM
+
+    from playschool.backends.hf import HFBackend
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_path).eval()
+    plain = HFBackend.from_model(model, tokenizer)
+    reuse = HFBackend.from_model(model, tokenizer)
+    reuse.set_cache_reuse(True)
+    picker = InstancePicker(seed=5)
+    game = load_game("reference")
+    groups = [(game, picker.draw("reference", exp, "listener"), "listener") for exp in game.experiments[:2]]
+    decoding = Decoding(max_new_tokens=6, temperature=1.0, seed=2)
+
+    def texts(backend: Any) -> list[str]:
+        batch = rollout(backend, tokenizer, groups, group_size=4, step=0, decoding=decoding)
+        return [json.dumps([t.text for t in r.turns]) for r in batch.records]
+
+    assert texts(reuse) == texts(plain)
+    assert reuse.usage.computed_prompt_tokens < plain.usage.computed_prompt_tokens  # a group's prompt, once
+    # The recipe's backend drops what it holds at every step: keys from old weights would be wrong for new ones.
+    cfg = GRPORecipe(model="tiny", out="unused", budget_tokens=1, reuse_cache=True)
+    func = Rollouts(cfg, tokenizer, curriculum=None, budget=None)
+    func._backend = reuse
+
+    class _Accelerator:
+        @staticmethod
+        def unwrap_model(m: Any) -> Any:
+            return m
+
+    trainer = type("Trainer", (), {"accelerator": _Accelerator(), "model": model})()
+    assert reuse.prefix_store is not None and len(reuse.prefix_store) > 0
+    assert func.backend(trainer) is reuse and len(reuse.prefix_store) == 0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(1.5)  # an optimizer step, roughly
+    assert texts(reuse) == texts(plain)
+
+
 def test_instance_picker_draws_train_only_without_repeats_until_the_pool_is_used() -> None:
     picker = InstancePicker(seed=0)
     game = load_game("reference")

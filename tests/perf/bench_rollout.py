@@ -3,11 +3,14 @@
 
     python tests/perf/bench_rollout.py                     # nano model, reference:listener, 4 groups x 8
     python tests/perf/bench_rollout.py --roles mapnav:follower --groups 2 --group-size 8 --rounds 3
+    python tests/perf/bench_rollout.py --reuse-cache       # batched, with and without reuse of keys/values
 
 Both variants play the same tasks with the same sampling seeds (a reply depends on the decoding seed, the episode
 and the turn only, never on batching), so they generate the same episodes: the ratio is pure batching. Rounds
 alternate (batched, one-at-a-time, batched, ...) so drift in the machine's load hits both alike. Reported per
-variant: episodes/s and generated tokens/s (median over rounds) and the batched/one-at-a-time ratio.
+variant: episodes/s and generated tokens/s (median over rounds) and the batched/one-at-a-time ratio. With
+``--reuse-cache`` the second variant is batched play reusing keys and values (a group's shared prompt computed
+once, an episode's history kept across its turns; cleared before each round, as GRPO clears it every step).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=4)
     parser.add_argument("--group-size", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse-cache", action="store_true", help="compare batched with batched + reuse")
     args = parser.parse_args()
 
     import torch
@@ -59,10 +63,13 @@ def main() -> None:
             groups.append((g, picker.draw(game, exp, role), role))
     episodes = len(groups) * args.group_size
     print(f"{len(groups)} groups x {args.group_size} episodes = {episodes} episodes per round, {args.rounds} rounds")
-    results: dict[str, list[tuple[float, int, int]]] = {"batched": [], "one at a time": []}
+    other = "batched + reuse" if args.reuse_cache else "one at a time"
+    results: dict[str, list[tuple[float, int, int]]] = {"batched": [], other: []}
     for _ in range(args.rounds):
+        backend.set_cache_reuse(False)
         results["batched"].append(_play(backend, groups, args.group_size, None))
-        results["one at a time"].append(_play(backend, groups, args.group_size, 1))
+        backend.set_cache_reuse(args.reuse_cache)  # a fresh, empty store each round: a GRPO step starts empty
+        results[other].append(_play(backend, groups, args.group_size, 1 if not args.reuse_cache else None))
     rows = {}
     for name, runs in results.items():
         eps = statistics.median(n / s for s, n, _ in runs)
@@ -70,8 +77,8 @@ def main() -> None:
         rows[name] = (eps, tps)
         print(f"{name:>14}: {eps:7.2f} episodes/s  {tps:8.1f} generated tokens/s  "
               f"(median of {len(runs)}; {runs[0][2]} tokens per round)")
-    b, o = rows["batched"], rows["one at a time"]
-    print(f"ratio batched / one at a time: {b[0] / o[0]:.2f}x episodes/s, {b[1] / o[1]:.2f}x tokens/s")
+    b, o = rows["batched"], rows[other]
+    print(f"ratio batched / {other}: {b[0] / o[0]:.2f}x episodes/s, {b[1] / o[1]:.2f}x tokens/s")
 
 
 if __name__ == "__main__":
