@@ -223,8 +223,9 @@ class HFBackend:
         for r, ((_, ids), row) in enumerate(zip(chunk, new_tokens, strict=True)):
             # Count up to and including the first EOS; what follows is padding added after the row finished.
             kept, stopped = kept_tokens(row, self.eos_ids)
-            if store is not None:
-                self._remember(store, getattr(out, _CACHE_KWARG), r, layout.attention_mask[r], ids, kept, hits[r])
+            cache = getattr(out, _CACHE_KWARG, None) if store is not None else None
+            if store is not None and cache is not None:  # a model generating without a cache has none to keep
+                self._remember(store, cache, r, layout.attention_mask[r], ids, kept, hits[r])
             replies.append(Reply(
                 text=str(self.tokenizer.decode(kept, skip_special_tokens=True)),
                 prompt_tokens=len(ids),
