@@ -177,8 +177,8 @@ def run_interactional_plane(learner_spec: str, *, out_dir: Path, games: Sequence
     items for planned episodes that could not be played.
 
     ``runner_options``: ``seed`` (instance seed, 0), ``decoding`` (a :class:`~playschool.Decoding`),
-    ``batch_size``, ``device``, ``reuse_cache``, ``cache_tokens``, ``concurrency``, ``progress`` (bool), ``player`` (a ready backend to use
-    instead of loading ``learner_spec``, e.g. in tests).
+    ``batch_size``, ``device``, ``reuse_cache``, ``cache_tokens``, ``concurrency``, ``progress`` (bool),
+    ``player`` (a ready backend to use instead of loading ``learner_spec``, e.g. in tests).
     """
     from playschool.backends.base import Decoding
     from playschool.manifest import build_manifest, write_or_check_manifest
