@@ -15,20 +15,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from backend_cases import CONVERSATIONS  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
 from playschool.backends import BACKEND_ERROR, CONTEXT_OVERFLOW, Backend, Decoding, HFBackend  # noqa: E402
 from playschool.tiny import build_tiny_model, default_model_path  # noqa: E402
 
-CONVERSATIONS = [
-    [{"role": "user", "content": "hi"}],
-    [{"role": "system", "content": "You are a guesser. Answer with GUESS: word."},
-     {"role": "user", "content": "It is a yellow fruit that monkeys like to eat."}],
-    [{"role": "user", "content": "Tell me a story about the river and the village, please."}],
-    [{"role": "user", "content": "one"}, {"role": "assistant", "content": "two"},
-     {"role": "user", "content": "three? Ünïcödé 🙂"}],
-    [{"role": "user", "content": "word " * 40}],
-]
 GREEDY = Decoding(max_new_tokens=10)
 
 

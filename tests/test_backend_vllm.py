@@ -20,6 +20,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from backend_cases import CONVERSATIONS  # noqa: E402
 from playschool.games import stable_seed  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 from vllm_standin import PrefixCache, SamplingParams, StandInLLM, TokensPrompt  # noqa: E402
@@ -31,15 +32,6 @@ from playschool.backends.vllm import VLLMBackend  # noqa: E402
 from playschool.runner import Runner, plan_episodes  # noqa: E402
 from playschool.spec import ModelSpec, SpecError, check_hf_target, load_player, parse_spec  # noqa: E402
 
-CONVERSATIONS = [
-    [{"role": "user", "content": "hi"}],
-    [{"role": "system", "content": "You are a guesser. Answer with GUESS: word."},
-     {"role": "user", "content": "It is a yellow fruit that monkeys like to eat."}],
-    [{"role": "user", "content": "Tell me a story about the river and the village, please."}],
-    [{"role": "user", "content": "one"}, {"role": "assistant", "content": "two"},
-     {"role": "user", "content": "three? Ünïcödé 🙂"}],
-    [{"role": "user", "content": "word " * 40}],
-]
 GREEDY = Decoding(max_new_tokens=10)
 SAMPLE = Decoding(max_new_tokens=8, temperature=1.0, top_p=0.95, seed=3)
 

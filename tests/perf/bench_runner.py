@@ -34,6 +34,17 @@ def _tasks(game: str, episodes: int, role: str):
     return tasks[:episodes]
 
 
+def _resized(backend):
+    """A factory of ``backend`` at a given batch size: the model loads once; batching is a runner-visible
+    setting."""
+
+    def make(bs: int):
+        backend.max_batch_size = bs
+        return backend
+
+    return make
+
+
 def _model(args: argparse.Namespace, tmp: Path):
     from playschool.backends.hf import HFBackend
     from playschool.tiny import build_tiny_model
@@ -42,23 +53,13 @@ def _model(args: argparse.Namespace, tmp: Path):
         from playschool.nano import nano_model_path
 
         backend = HFBackend(nano_model_path(), device=args.device, max_batch_size=args.episodes)
-
-        def make_nano(bs: int) -> HFBackend:
-            backend.max_batch_size = bs
-            return backend
-
-        return make_nano, "nano (the embedded default model)"
+        return _resized(backend), "nano (the embedded default model)"
     if args.shape in ("tiny", "small"):
-        # small: a ~40M-parameter Llama shape (random init), where prefill costs what it does in real models.
+        # small: a 26.7M-parameter Llama shape (random init), where prefill costs what it does in real models.
         dims = {} if args.shape == "tiny" else {"hidden_size": 512, "layers": 8, "heads": 8, "intermediate_size": 1408}
         path = build_tiny_model(tmp / args.shape, **dims)
         backend = HFBackend(path, device=args.device, max_batch_size=args.episodes)
-
-        def make_small(bs: int) -> HFBackend:
-            backend.max_batch_size = bs
-            return backend
-
-        return make_small, f"{args.shape} (random init)"
+        return _resized(backend), f"{args.shape} (random init)"
     # An 8B-shaped Llama (Llama-3-8B dimensions, random bf16 weights; vocabulary of the tiny tokenizer).
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig
@@ -77,12 +78,7 @@ def _model(args: argparse.Namespace, tmp: Path):
     tokenizer.save_pretrained(path)
     del model
     backend = HFBackend(path, device=args.device, dtype=torch.bfloat16, max_batch_size=args.episodes)
-
-    def make(bs: int) -> HFBackend:
-        backend.max_batch_size = bs  # load the 16 GB model once; batching is a runner-visible setting
-        return backend
-
-    return make, "8B-shaped Llama (random init, bf16)"
+    return _resized(backend), "8B-shaped Llama (random init, bf16)"  # the 16 GB model loads once
 
 
 def bench_batching(args: argparse.Namespace) -> None:
